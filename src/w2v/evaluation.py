@@ -30,7 +30,8 @@ product, so the full Google set on a 100k x 300 model takes seconds.
 
 Evaluation files are plain text, one item a line, tab- or space-separated; blank lines and
 lines starting with ``#`` are ignored; analogy files may start sections with ``: name``
-lines. A malformed line raises :class:`~w2v.errors.EvaluationDataError` naming
+lines (questions before the first one form a section named after the set, as in the MSR
+set; gensim refuses such files). A malformed line raises :class:`~w2v.errors.EvaluationDataError` naming
 ``file:line``.
 """
 
@@ -507,19 +508,18 @@ def _solve_analogies(unit: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarr
         if method == "3cosadd":
             scores = (unit[qb] - unit[qa] + unit[qc]) @ unit_t
         else:
-            # Cosines shifted to [0, 1] (Levy & Goldberg 2014, footnote 7).
+            # Cosines shifted to [0, 1] (Levy & Goldberg 2014, footnote 7):
+            # ((cb + 1)/2)((cc + 1)/2) / ((ca + 1)/2 + eps)
+            #   = (cb + 1)(cc + 1) / (ca + 1 + 2 eps) / 2, and the constant 1/2 does not
+            # change the argmax, so it is left out (fewer passes over the block).
             scores = unit[qb] @ unit_t
             scores += 1.0
-            scores *= 0.5
             shifted_c = unit[qc] @ unit_t
             shifted_c += 1.0
-            shifted_c *= 0.5
             scores *= shifted_c
             del shifted_c
             shifted_a = unit[qa] @ unit_t
-            shifted_a += 1.0
-            shifted_a *= 0.5
-            shifted_a += epsilon
+            shifted_a += 1.0 + 2.0 * epsilon
             scores /= shifted_a
             del shifted_a
         local = np.arange(stop - start)
@@ -529,6 +529,20 @@ def _solve_analogies(unit: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarr
         scores[excluded_q[in_block] - start, excluded_row[in_block]] = -np.inf
         answers[start:stop] = np.argmax(scores, axis=1)
     return answers
+
+
+def _unit_rows(kv: KeyedVectors, n: int) -> np.ndarray:
+    """The first ``n`` vectors at unit length (zero vectors stay zero), float32.
+
+    Normalises only those rows, so a 3M-word model restricted to 30k words costs 30k rows;
+    the whole vocabulary uses (and fills) the cache of :meth:`KeyedVectors.unit_vectors`.
+    """
+    if n == len(kv):
+        return kv.unit_vectors()
+    rows = kv.vectors[:n]
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    norms[norms == 0.0] = 1.0
+    return (rows / norms).astype(np.float32, copy=False)
 
 
 def _analogy_result(kv: KeyedVectors, lookup: _Lookup, dataset: _Dataset,
@@ -552,7 +566,7 @@ def _analogy_result(kv: KeyedVectors, lookup: _Lookup, dataset: _Dataset,
         for q, kids in enumerate(keys[:, :3].tolist()):
             for kid in set(kids):
                 excluded.extend((q, row) for row in lookup.variants.get(kid, ()))
-    unit = kv.unit_vectors()[: lookup.size]
+    unit = _unit_rows(kv, lookup.size)
     answers = _solve_analogies(unit, rows[:, 0], rows[:, 1], rows[:, 2], excluded, method)
     correct = lookup.row_key[answers] == keys[:, 3]
     section_index = np.array(section_of, dtype=np.int64)
@@ -583,8 +597,8 @@ def _similarity_result(kv: KeyedVectors, lookup: _Lookup, dataset: _Dataset) -> 
             found_rows.append((lookup.first_row[k1], lookup.first_row[k2]))
             gold.append(score)
     rows = np.array(found_rows, dtype=np.int64).reshape(-1, 2)
-    vectors = kv.vectors[: lookup.size].astype(np.float64, copy=False)
-    left, right = vectors[rows[:, 0]], vectors[rows[:, 1]]
+    left = kv.vectors[rows[:, 0]].astype(np.float64)
+    right = kv.vectors[rows[:, 1]].astype(np.float64)
     norms = np.linalg.norm(left, axis=1) * np.linalg.norm(right, axis=1)
     norms[norms == 0.0] = 1.0  # a zero vector has cosine 0 with everything
     cosines = np.einsum("ij,ij->i", left, right) / norms
@@ -613,8 +627,10 @@ def evaluate_analogies(kv: KeyedVectors, path_or_name, *,
     kv : KeyedVectors
         Words in frequency order (most frequent first).
     path_or_name : str or path-like
-        A bundled set (``'google'``, ``'msr'``, ``'google_phrases'``) or a file of
-        ``a b c d`` lines, optionally split by ``: section`` lines.
+        A bundled set (``'google'``, ``'msr'``, ``'google_phrases'``; a bundled name wins
+        over a file of the same name) or a file of ``a b c d`` lines, optionally split by
+        ``: section`` lines (questions before the first header form a section named
+        after the file).
     restrict_vocab : int or None, default 30000
         Only the first ``restrict_vocab`` words are known and searched; None: all.
     method : {'3cosadd', '3cosmul'}
@@ -651,8 +667,9 @@ def evaluate_similarity(kv: KeyedVectors, path_or_name, *,
     ----------
     kv : KeyedVectors
     path_or_name : str or path-like
-        A bundled set (``'ws353'``, ``'simlex999'``, ... see :data:`SIMILARITY_SETS`) or a
-        file of ``word1 word2 score`` lines.
+        A bundled set (``'ws353'``, ``'simlex999'``, ... see :data:`SIMILARITY_SETS`; a
+        bundled name wins over a file of the same name) or a file of ``word1 word2 score``
+        lines (tab-separated if the line has a tab, else whitespace-separated).
     restrict_vocab : int or None, default 300000
         Only the first ``restrict_vocab`` words are known; None: all.
     case_insensitive : bool, default True
