@@ -1,0 +1,370 @@
+r"""The training kernels (Numba), compiled once and cached on disk.
+
+Kernels take plain NumPy arrays and scalars only; the Python driver in
+:mod:`w2v.model` validates parameters, owns epochs, the learning-rate schedule, threads
+and progress, and hands each thread chunks of sentences (token ids).
+
+The design follows the network the word2vec papers draw, with two weight matrices:
+
+* ``word_vectors`` (``W_in``, V x D): row ``w`` is the *input* vector of word ``w``;
+* ``context_vectors`` (``W_out``, V x D; for hierarchical softmax the (V - 1) x D
+  inner-node vectors): row ``c`` is the *output* vector of ``c``.
+
+Architectures and output layers compose. An **architecture** decides which input rows
+form the hidden vector(s) ``h`` and who predicts whom:
+
+* skip-gram: each context word's input vector ``h = W_in[c]`` predicts the centre word
+  (the C tool's order; predicting context from centre is the same set of pairs);
+* CBOW: ``h`` = mean (or sum) of the context words' input vectors predicts the centre.
+
+An **output layer** turns "predict ``target`` from ``h``" into a set of output rows
+``o_t`` with labels ``y_t`` and an error per row, all through one shared block update
+(:func:`_output_block`):
+
+* negative sampling: rows ``{target} + k`` words drawn from unigram^0.75, labels 1, 0..0;
+* hierarchical softmax: the inner nodes on the target's Huffman path, labels
+  ``1 - code``;
+* full softmax: every word, label 1 for the target.
+
+Gradients (derived here once, used by :func:`_output_block`). With score
+``s_t = h . o_t``:
+
+* sigmoid layers (NS, HS): the loss is ``L = -sum_t [y_t log sig(s_t) + (1 - y_t)
+  log sig(-s_t)]``, so ``dL/ds_t = sig(s_t) - y_t``;
+* softmax: ``L = -log p_target`` with ``p = softmax(s)``, so ``dL/ds_t = p_t - y_t``
+  (``y`` one-hot) -- the seed documents' "error = target - output".
+
+Either way, writing ``g_t = alpha * (y_t - out_t)`` (the negative gradient times the
+learning rate), ``dL/dh = -sum_t g_t o_t / alpha`` and ``dL/do_t = -g_t h / alpha``, so
+one SGD step is::
+
+    grad_h = sum_t g_t * o_t          (with the *old* o_t, as the C tool)
+    o_t   += g_t * h
+    W_in[c] += grad_h                 for every input row c behind h
+
+For CBOW-mean, ``h = mean(W_in[c])`` makes the exact gradient of each ``W_in[c]``
+``grad_h / n``; like the C tool and gensim we add the full ``grad_h`` to each context
+row (a larger effective learning rate for the input vectors). Tests check the kernels
+against a NumPy reference of these formulas and the formulas against finite
+differences.
+
+**Batched skip-gram** (``batch_contexts=1``, Ji et al. 2016, "HogBatch"): all context
+words of one centre share one draw of negatives, so their hidden vectors form a small
+(n_contexts x D) block scored against the same (1 + k) output rows at once. For HS and
+softmax the output rows are the same for every context anyway, so batching changes
+only the order of updates; for NS it also shares the negatives.
+
+Randomness: one xorshift64* generator per thread (state in a one-element uint64
+array), all arithmetic in uint64.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+__all__ = [
+    "ARCH_SKIPGRAM", "ARCH_CBOW", "LAYER_NS", "LAYER_HS", "LAYER_SOFTMAX",
+    "train_chunk", "seed_rng", "Scratch",
+]
+
+ARCH_SKIPGRAM = 0
+ARCH_CBOW = 1
+LAYER_NS = 0
+LAYER_HS = 1
+LAYER_SOFTMAX = 2
+
+#: Scores are clipped to +-MAX_SCORE inside exp() so sigmoid/log never overflow;
+#: sig(30) = 1 - 1e-13, far below float32 resolution.
+MAX_SCORE = 30.0
+
+#: Floor of a predicted probability inside log(): keeps the loss finite when the
+#: sigmoid saturates (float64 sig(-30) = 9e-14 > this, so exact scores never hit it).
+MIN_PROBABILITY = 1e-30
+#: Fast-math flags for the float loops: reassociation lets LLVM vectorise the dot
+#: products over the dimension (measured: the kernel's main cost); no 'nnan'/'ninf',
+#: so a diverging run still produces a NaN loss that the driver detects.
+FASTMATH = {"reassoc", "contract", "arcp", "nsz", "afn"}
+_XS_A = np.uint64(12)
+_XS_B = np.uint64(25)
+_XS_C = np.uint64(27)
+_XS_MUL = np.uint64(2685821657736338717)  # xorshift64* multiplier (Vigna 2016)
+_SHIFT_53 = np.uint64(11)                  # keep 53 bits for a double in [0, 1)
+_INV_2_53 = 1.0 / 9007199254740992.0
+_SHIFT_32 = np.uint64(32)
+_LOW_32 = np.uint64(0xFFFFFFFF)
+
+
+@nb.njit(nogil=True, cache=True)
+def _next_u64(rng):
+    x = rng[0]
+    x ^= x >> _XS_A
+    x ^= x << _XS_B
+    x ^= x >> _XS_C
+    rng[0] = x
+    return x * _XS_MUL
+
+
+@nb.njit(nogil=True, cache=True)
+def _next_float(rng):
+    """Uniform float64 in [0, 1)."""
+    return (_next_u64(rng) >> _SHIFT_53) * _INV_2_53
+
+
+@nb.njit(nogil=True, cache=True)
+def _next_below(rng, n):
+    """Uniform integer in [0, n) for 0 < n < 2**32 (multiply-shift, no modulo bias to speak of)."""
+    return np.int64(((_next_u64(rng) >> _SHIFT_32) * np.uint64(n)) >> _SHIFT_32)
+
+
+@nb.njit(nogil=True, cache=True)
+def _draw_negative(rng, alias_threshold, alias_index):
+    x = _next_u64(rng)
+    n = np.uint64(alias_threshold.shape[0])
+    column = np.int64(((x >> _SHIFT_32) * n) >> _SHIFT_32)
+    if (x & _LOW_32) < np.uint64(alias_threshold[column]):
+        return column
+    return np.int64(alias_index[column])
+
+
+def seed_rng(seed: int, stream: int = 0) -> np.ndarray:
+    """A thread's generator state from a seed and a stream number (splitmix64, never 0)."""
+    z = (int(seed) * 0x9E3779B97F4A7C15 + (int(stream) + 1) * 0xBF58476D1CE4E5B9) & (2**64 - 1)
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & (2**64 - 1)
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & (2**64 - 1)
+    z ^= z >> 31
+    return np.array([z or 0x2545F4914F6CDD1D], dtype=np.uint64)
+
+
+@nb.njit(nogil=True, cache=True)
+def _log_sigmoid(x):
+    """log(sigmoid(x)), stable for large |x|."""
+    if x >= 0.0:
+        return -math.log1p(math.exp(-min(x, MAX_SCORE)))
+    return x - math.log1p(math.exp(max(x, -MAX_SCORE)))
+
+
+@nb.njit(nogil=True, cache=True)
+def _sigmoid(x):
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-min(x, MAX_SCORE)))
+    e = math.exp(max(x, -MAX_SCORE))
+    return e / (1.0 + e)
+
+
+@nb.njit(nogil=True, cache=True)
+def _output_targets(layer, target, negative, alias_threshold, alias_index, hs_points,
+                    hs_codes, hs_lengths, n_rows, rng, targets, labels):
+    """Fill ``targets``/``labels`` with the output rows that "predict ``target``" trains.
+
+    Returns how many rows (for softmax: ``n_rows``, all of them, implicitly).
+    """
+    if layer == LAYER_NS:
+        targets[0] = target
+        labels[0] = 1.0
+        n = 1
+        for _ in range(negative):
+            w = _draw_negative(rng, alias_threshold, alias_index)
+            if w == target:   # as the C tool: a draw of the positive word is skipped
+                continue
+            targets[n] = w
+            labels[n] = 0.0
+            n += 1
+        return n
+    if layer == LAYER_HS:
+        length = hs_lengths[target]
+        for k in range(length):
+            targets[k] = hs_points[target, k]
+            labels[k] = 1.0 - hs_codes[target, k]
+        return length
+    # softmax: all rows; the label is 1 at the target only
+    return n_rows
+
+
+@nb.njit(nogil=True, cache=True, fastmath=FASTMATH)
+def _output_block(layer, context_vectors, hidden, n_hidden, grad_hidden, target, targets,
+                  labels, n_targets, scores, alpha):
+    """One SGD step of the output layer for ``n_hidden`` hidden vectors that all predict
+    ``target`` through the same output rows. Accumulates ``grad_hidden`` (alpha-scaled
+    negative gradient w.r.t. each hidden vector), updates the output rows in place and
+    returns the loss summed over the hidden vectors (float64)."""
+    dim = hidden.shape[1]
+    loss = 0.0
+    softmax = layer == LAYER_SOFTMAX
+    # 1. scores s[r, t] = h_r . o_t
+    for r in range(n_hidden):
+        for t in range(n_targets):
+            row = t if softmax else targets[t]
+            s = np.float32(0.0)
+            for d in range(dim):
+                s += hidden[r, d] * context_vectors[row, d]
+            scores[r, t] = s
+    # 2. errors g[r, t] = alpha * (y_t - out_t), and the loss
+    for r in range(n_hidden):
+        if softmax:
+            top = scores[r, 0]
+            for t in range(1, n_targets):
+                top = max(top, scores[r, t])
+            total = 0.0
+            for t in range(n_targets):
+                total += math.exp(scores[r, t] - top)
+            log_total = math.log(total) + top
+            loss += log_total - scores[r, target]
+            for t in range(n_targets):
+                p = math.exp(scores[r, t] - log_total)
+                y = 1.0 if t == target else 0.0
+                scores[r, t] = np.float32(alpha * (y - p))
+        else:
+            for t in range(n_targets):
+                s = scores[r, t]
+                out = _sigmoid(s)
+                # -log sig(s) for label 1, -log sig(-s) = -log(1 - sig(s)) for label 0;
+                # the probability is floored so a saturated sigmoid costs a finite loss.
+                p_label = out if labels[t] > 0.5 else 1.0 - out
+                loss -= math.log(max(p_label, MIN_PROBABILITY))
+                scores[r, t] = np.float32(alpha * (labels[t] - out))
+    # 3. grad_h += g . o (old output rows), then 4. o += g^T . h
+    for r in range(n_hidden):
+        for t in range(n_targets):
+            row = t if softmax else targets[t]
+            g = scores[r, t]
+            for d in range(dim):
+                grad_hidden[r, d] += g * context_vectors[row, d]
+    for t in range(n_targets):
+        row = t if softmax else targets[t]
+        for r in range(n_hidden):
+            g = scores[r, t]
+            for d in range(dim):
+                context_vectors[row, d] += g * hidden[r, d]
+    return loss
+
+
+@nb.njit(nogil=True, cache=True, fastmath=FASTMATH)
+def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_prob,
+                arch, layer, cbow_mean, batch_contexts, window, shrink_windows, negative,
+                alias_threshold, alias_index, hs_points, hs_codes, hs_lengths,
+                alpha_start, alpha_end, rng,
+                kept, contexts, targets, labels, hidden, grad_hidden, scores):
+    """Train on one chunk of sentences; returns ``(loss, examples, words)``.
+
+    Parameters (all plain arrays/scalars)
+    -------------------------------------
+    tokens : int32[n]
+        Word ids of the chunk's sentences, back to back.
+    sentence_starts : int64[m + 1]
+        Sentence ``i`` is ``tokens[sentence_starts[i]:sentence_starts[i + 1]]``.
+    keep_prob : float32[V]
+        Subsampling keep-probabilities; a word is dropped before windows are formed.
+    alpha_start, alpha_end : float
+        Learning rate at the chunk's first and last token (linear in between).
+    rng : uint64[1]
+        The calling thread's generator state (advanced in place).
+    kept, contexts, targets, labels, hidden, grad_hidden, scores :
+        The calling thread's scratch buffers (see :class:`Scratch`).
+
+    Returns
+    -------
+    loss : float64
+        Sum of the loss over all examples of the chunk.
+    examples : int64
+        Number of predictions trained (skip-gram: (context, centre) pairs; CBOW: centres).
+    words : int64
+        Number of tokens read (before subsampling).
+    """
+    n_tokens = tokens.shape[0]
+    n_rows = context_vectors.shape[0]
+    dim = word_vectors.shape[1]
+    loss = 0.0
+    examples = 0
+    span = max(n_tokens - 1, 1)
+    for sent in range(sentence_starts.shape[0] - 1):
+        start = sentence_starts[sent]
+        stop = sentence_starts[sent + 1]
+        n = 0
+        for pos in range(start, stop):
+            w = tokens[pos]
+            p = keep_prob[w]
+            if p < 1.0 and _next_float(rng) >= p:
+                continue
+            kept[n] = w
+            n += 1
+        if n < 2:
+            continue
+        for i in range(n):
+            # learning rate by the position of the sentence in the chunk (raw tokens)
+            frac = (start + (stop - start) * i / n) / span
+            alpha = alpha_start + (alpha_end - alpha_start) * frac
+            reach = window
+            if shrink_windows:
+                reach = window - _next_below(rng, window)
+            centre = kept[i]
+            n_ctx = 0
+            for j in range(max(0, i - reach), min(n, i + reach + 1)):
+                if j != i:
+                    contexts[n_ctx] = kept[j]
+                    n_ctx += 1
+            if n_ctx == 0:
+                continue
+            if arch == ARCH_CBOW:
+                for d in range(dim):
+                    acc = np.float32(0.0)
+                    for c in range(n_ctx):
+                        acc += word_vectors[contexts[c], d]
+                    hidden[0, d] = acc / n_ctx if cbow_mean else acc
+                    grad_hidden[0, d] = 0.0
+                n_t = _output_targets(layer, centre, negative, alias_threshold, alias_index,
+                                      hs_points, hs_codes, hs_lengths, n_rows, rng, targets,
+                                      labels)
+                loss += _output_block(layer, context_vectors, hidden, 1, grad_hidden,
+                                      centre, targets, labels, n_t, scores, alpha)
+                for c in range(n_ctx):
+                    row = contexts[c]
+                    for d in range(dim):
+                        word_vectors[row, d] += grad_hidden[0, d]
+                examples += 1
+            else:
+                block = n_ctx if batch_contexts else 1
+                for first in range(0, n_ctx, block):
+                    for r in range(block):
+                        row = contexts[first + r]
+                        for d in range(dim):
+                            hidden[r, d] = word_vectors[row, d]
+                            grad_hidden[r, d] = 0.0
+                    n_t = _output_targets(layer, centre, negative, alias_threshold,
+                                          alias_index, hs_points, hs_codes, hs_lengths,
+                                          n_rows, rng, targets, labels)
+                    loss += _output_block(layer, context_vectors, hidden, block, grad_hidden,
+                                          centre, targets, labels, n_t, scores, alpha)
+                    for r in range(block):
+                        row = contexts[first + r]
+                        for d in range(dim):
+                            word_vectors[row, d] += grad_hidden[r, d]
+                examples += n_ctx
+    return loss, examples, n_tokens
+
+
+class Scratch:
+    """One thread's scratch buffers for :func:`train_chunk`, sized once.
+
+    Each thread owns its own instance: every buffer is a separate allocation and the
+    1-D ones are padded by a cache line, so no two threads write the same cache line.
+    """
+
+    _CACHE_LINE_FLOATS = 16  # 64-byte cache line / 4-byte float32
+
+    def __init__(self, *, dim: int, window: int, max_sentence_length: int,
+                 max_targets: int, max_hidden: int):
+        pad = self._CACHE_LINE_FLOATS
+        self.kept = np.zeros(max_sentence_length + pad, dtype=np.int32)
+        self.contexts = np.zeros(2 * window + pad, dtype=np.int32)
+        self.targets = np.zeros(max_targets + pad, dtype=np.int32)
+        self.labels = np.zeros(max_targets + pad, dtype=np.float32)
+        self.hidden = np.zeros((max_hidden, dim), dtype=np.float32)
+        self.grad_hidden = np.zeros((max_hidden, dim), dtype=np.float32)
+        self.scores = np.zeros((max_hidden, max_targets + pad), dtype=np.float32)
+
+    def arrays(self):
+        return (self.kept, self.contexts, self.targets, self.labels, self.hidden,
+                self.grad_hidden, self.scores)

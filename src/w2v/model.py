@@ -1,0 +1,655 @@
+"""The :class:`Word2Vec` model: parameters, the training driver, save and load.
+
+The driver is plain Python (UMAP's Numba pattern): it validates parameters once, builds
+the vocabulary and sampling tables, owns epochs, the learning-rate schedule, worker
+threads and the progress bar, and hands each thread chunks of token ids to the compiled
+kernel :func:`w2v.kernels.train_chunk`, which releases the GIL.
+
+Threads train Hogwild-style (lock-free, on shared matrices). Each thread keeps its own
+random generator, scratch buffers and float64 loss; the per-epoch loss is the sum of
+the threads' float64 sums. A seeded run with ``threads=1`` is bit-for-bit reproducible;
+with several threads, the order in which updates land varies from run to run.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import queue
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from . import _validation as V
+from . import kernels
+from .corpus import DEFAULT_MAX_SENTENCE_LENGTH, as_corpus
+from .errors import DivergenceError, FormatError, ParameterError, TrainingError
+from .sampling import DEFAULT_NS_EXPONENT, DEFAULT_SAMPLE, AliasTable, HuffmanTree, keep_probabilities
+from .vectors import KeyedVectors
+from .vocab import Vocabulary
+
+__all__ = ["Word2Vec", "ARCHITECTURES", "OUTPUT_LAYERS"]
+
+ARCHITECTURES = ("skipgram", "cbow")
+OUTPUT_LAYERS = ("ns", "hs", "softmax")
+
+#: Mikolov et al.'s starting learning rates: 0.025 for skip-gram, 0.05 for CBOW.
+DEFAULT_ALPHA = {"skipgram": 0.025, "cbow": 0.05}
+#: The C tool decays the learning rate linearly to alpha * 1e-4 (never to zero).
+MIN_ALPHA_FRACTION = 1e-4
+#: Tokens handed to a thread at once. About 10 ms of work at 1M words/s: large enough
+#: that the Python hand-off costs nothing measurable, small enough that the learning
+#: rate (constant within a chunk's sentences up to linear interpolation) and the
+#: progress bar move smoothly (the C tool updates its rate every 10,000 words).
+DEFAULT_CHUNK_WORDS = 10_000
+#: Chunks queued ahead of the workers, per thread: keeps them busy while the main
+#: thread reads and encodes text, with bounded memory.
+_QUEUE_CHUNKS_PER_THREAD = 4
+#: Full softmax costs O(V) per prediction; above this many words, warn.
+SOFTMAX_LARGE_VOCAB = 20_000
+#: How often (seconds) the main thread refreshes the progress bar while it waits.
+_POLL_SECONDS = 0.1
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+class Word2Vec:
+    """word2vec: skip-gram or CBOW, with negative sampling, hierarchical or full softmax.
+
+    All parameters are keyword-only and validated here, once.
+
+    Parameters
+    ----------
+    arch : {"skipgram", "cbow"}
+        Skip-gram predicts each context word from the centre word (trained, as in the C
+        tool, as each context word's input vector predicting the centre); CBOW predicts
+        the centre word from the mean (or sum) of its context words' input vectors.
+    loss : {"ns", "hs", "softmax"}
+        Output layer: negative sampling, hierarchical softmax, or the exact full softmax
+        (O(V) per prediction: for teaching and small vocabularies).
+    dim : int
+        Dimension of the word vectors.
+    window : int
+        Maximum distance between centre and context word.
+    negative : int
+        Negative samples per prediction (``loss="ns"``).
+    ns_exponent : float
+        Negatives are drawn from ``count ** ns_exponent``.
+    sample : float
+        Subsampling threshold for frequent words (0 disables it).
+    min_count : int
+        Words rarer than this are dropped from the vocabulary.
+    max_vocab_size : int or None
+        Bound on the count table while counting (rare words are pruned, as in the C
+        tool) so counting a huge corpus needs bounded memory. None: no bound.
+    max_final_vocab : int or None
+        Keep at most this many (most frequent) words.
+    epochs : int
+        Passes over the corpus.
+    alpha : float or None
+        Initial learning rate; None means 0.025 for skip-gram, 0.05 for CBOW.
+    min_alpha : float or None
+        Final learning rate; None means ``alpha * 1e-4``. The rate decays linearly over
+        all epochs' words.
+    cbow_mean : bool
+        CBOW hidden vector: mean (True) or sum (False) of the context vectors.
+    shrink_windows : bool
+        Sample each centre word's effective window uniformly in 1..window (the C tool's
+        default, which weights near contexts more).
+    batch_contexts : bool
+        Skip-gram only: train all context words of a centre word as one block sharing one
+        draw of negatives ("HogBatch", Ji et al. 2016). False gives the C tool's exact
+        per-pair updates.
+    threads : int or None
+        Worker threads; None uses every available core.
+    seed : int
+        Seed of the weight initialisation and of each thread's random generator.
+    max_sentence_length : int
+        Longer sentences are cut (the C tool's 10,000).
+    chunk_words : int
+        Tokens handed to a thread at a time.
+
+    Attributes
+    ----------
+    vocabulary_ : Vocabulary
+    word_vectors_ : ndarray (V, dim), float32
+        The input matrix ``W_in``: the word embeddings.
+    context_vectors_ : ndarray, float32
+        The output matrix ``W_out`` (V x dim) for ``ns`` and ``softmax``; the (V - 1) x
+        dim inner-node vectors of the Huffman tree for ``hs``.
+    loss_history_ : list of float
+        Mean loss per prediction, one entry per trained epoch.
+    epochs_trained_ : int
+    words_per_second_ : float
+        Tokens read per second of the last :meth:`train` call.
+    """
+
+    def __init__(self, *, arch: str = "skipgram", loss: str = "ns", dim: int = 100,
+                 window: int = 5, negative: int = 5,
+                 ns_exponent: float = DEFAULT_NS_EXPONENT, sample: float = DEFAULT_SAMPLE,
+                 min_count: int = 5, max_vocab_size: int | None = None,
+                 max_final_vocab: int | None = None, epochs: int = 5,
+                 alpha: float | None = None, min_alpha: float | None = None,
+                 cbow_mean: bool = True, shrink_windows: bool = True,
+                 batch_contexts: bool = False, threads: int | None = None, seed: int = 1,
+                 max_sentence_length: int = DEFAULT_MAX_SENTENCE_LENGTH,
+                 chunk_words: int = DEFAULT_CHUNK_WORDS):
+        self.arch = V.check_choice("arch", arch, ARCHITECTURES)
+        self.loss = V.check_choice("loss", loss, OUTPUT_LAYERS)
+        self.dim = V.check_int("dim", dim, min=1, max=100_000)
+        self.window = V.check_int("window", window, min=1, max=10_000)
+        self.negative = V.check_int("negative", negative, min=1 if self.loss == "ns" else 0,
+                                    max=1_000)
+        self.ns_exponent = V.check_float("ns_exponent", ns_exponent, min=-10.0, max=10.0)
+        self.sample = V.check_float("sample", sample, min=0.0, max=1.0)
+        self.min_count = V.check_int("min_count", min_count, min=1)
+        self.max_vocab_size = V.check_int("max_vocab_size", max_vocab_size, min=1,
+                                          allow_none=True)
+        self.max_final_vocab = V.check_int("max_final_vocab", max_final_vocab, min=1,
+                                           allow_none=True)
+        self.epochs = V.check_int("epochs", epochs, min=1, max=100_000)
+        self.alpha = V.check_float("alpha", alpha, min=0.0, min_exclusive=True, max=10.0,
+                                   allow_none=True)
+        self.min_alpha = V.check_float("min_alpha", min_alpha, min=0.0, max=10.0,
+                                       allow_none=True)
+        self.cbow_mean = V.check_bool("cbow_mean", cbow_mean)
+        self.shrink_windows = V.check_bool("shrink_windows", shrink_windows)
+        self.batch_contexts = V.check_bool("batch_contexts", batch_contexts)
+        self.threads = V.check_int("threads", threads, min=1, max=1024, allow_none=True)
+        self.seed = V.check_int("seed", seed, min=0, max=2**63 - 1)
+        self.max_sentence_length = V.check_int("max_sentence_length", max_sentence_length,
+                                               min=1, max=10_000_000)
+        self.chunk_words = V.check_int("chunk_words", chunk_words, min=1, max=100_000_000)
+        if self.alpha is not None and self.min_alpha is not None and self.min_alpha > self.alpha:
+            V.fail("min_alpha", self.min_alpha, f"at most alpha={self.alpha}")
+        self.epochs_trained_ = 0
+        self.loss_history_: list[float] = []
+
+    # -- parameters ----------------------------------------------------------------------
+    _PARAM_NAMES = ("arch", "loss", "dim", "window", "negative", "ns_exponent", "sample",
+                    "min_count", "max_vocab_size", "max_final_vocab", "epochs", "alpha",
+                    "min_alpha", "cbow_mean", "shrink_windows", "batch_contexts", "threads",
+                    "seed", "max_sentence_length", "chunk_words")
+
+    def get_params(self) -> dict:
+        """The constructor's parameters, as given (None where defaulted)."""
+        return {name: getattr(self, name) for name in self._PARAM_NAMES}
+
+    @property
+    def effective_alpha(self) -> float:
+        return self.alpha if self.alpha is not None else DEFAULT_ALPHA[self.arch]
+
+    @property
+    def effective_min_alpha(self) -> float:
+        if self.min_alpha is not None:
+            return self.min_alpha
+        return self.effective_alpha * MIN_ALPHA_FRACTION
+
+    @property
+    def effective_threads(self) -> int:
+        return self.threads if self.threads is not None else _cpu_count()
+
+    def __repr__(self) -> str:
+        state = (f"{len(self.vocabulary_)} words, {self.epochs_trained_} epochs trained"
+                 if hasattr(self, "vocabulary_") else "not built")
+        return f"Word2Vec(arch={self.arch!r}, loss={self.loss!r}, dim={self.dim}; {state})"
+
+    # -- vocabulary and weights ----------------------------------------------------------
+    def build_vocab(self, corpus: object, *, progress: bool = False) -> "Word2Vec":
+        """Count the corpus, build the vocabulary and sampling tables, initialise weights.
+
+        Calling it again starts the model afresh.
+        """
+        corpus = as_corpus(corpus, max_sentence_length=self.max_sentence_length)
+        vocabulary = Vocabulary.build(corpus, min_count=self.min_count,
+                                      max_vocab_size=self.max_vocab_size,
+                                      max_final_vocab=self.max_final_vocab, progress=progress,
+                                      max_sentence_length=self.max_sentence_length)
+        self.set_vocabulary(vocabulary)
+        return self
+
+    def set_vocabulary(self, vocabulary: Vocabulary) -> "Word2Vec":
+        """Use a ready vocabulary (e.g. ``Vocabulary.load``) and initialise the weights."""
+        if len(vocabulary) < 2:
+            raise TrainingError(f"the vocabulary has {len(vocabulary)} word(s); training "
+                                "needs at least 2 (lower min_count or use a larger corpus)")
+        if self.loss == "softmax" and len(vocabulary) > SOFTMAX_LARGE_VOCAB:
+            warnings.warn(f"full softmax over {len(vocabulary)} words costs O(V) per "
+                          "prediction and will be slow; consider loss='ns' or 'hs'",
+                          stacklevel=2)
+        self.vocabulary_ = vocabulary
+        self._build_tables()
+        self._init_weights()
+        self.epochs_trained_ = 0
+        self.loss_history_ = []
+        return self
+
+    def _build_tables(self) -> None:
+        counts = self.vocabulary_.counts
+        self._keep_prob = keep_probabilities(counts, self.sample)
+        empty_u32 = np.zeros(1, dtype=np.uint32)
+        empty_i32 = np.zeros(1, dtype=np.int32)
+        if self.loss == "ns":
+            table = AliasTable.for_negative_sampling(counts, self.ns_exponent)
+            self._alias = (table.threshold, table.alias)
+        else:
+            self._alias = (empty_u32, empty_i32)
+        if self.loss == "hs":
+            tree = HuffmanTree(counts)
+            self._tree = (tree.points, tree.codes, tree.code_lengths)
+        else:
+            self._tree = (np.zeros((1, 1), np.int32), np.zeros((1, 1), np.uint8),
+                          np.zeros(1, np.int32))
+
+    def _context_rows(self) -> int:
+        V_ = len(self.vocabulary_)
+        return V_ - 1 if self.loss == "hs" else V_
+
+    def _init_weights(self) -> None:
+        """The C tool's initialisation: W_in uniform in [-0.5/dim, 0.5/dim), W_out zero."""
+        rng = np.random.default_rng(self.seed)
+        V_ = len(self.vocabulary_)
+        self.word_vectors_ = ((rng.random((V_, self.dim), dtype=np.float32) - 0.5)
+                              / self.dim).astype(np.float32)
+        self.context_vectors_ = np.zeros((self._context_rows(), self.dim), dtype=np.float32)
+
+    def _check_built(self) -> None:
+        if not hasattr(self, "vocabulary_"):
+            raise TrainingError("the model has no vocabulary yet: call build_vocab(corpus) "
+                                "or fit(corpus) first")
+
+    # -- training ------------------------------------------------------------------------
+    def fit(self, corpus: object, *, progress: bool = False,
+            callbacks: Iterable[Callable] = ()) -> "Word2Vec":
+        """Build the vocabulary from ``corpus`` and train ``epochs`` epochs on it.
+
+        ``corpus`` is a path (file or directory; plain or compressed text, one sentence
+        per line) or a restartable iterable of token lists. Returns ``self``.
+        """
+        corpus = as_corpus(corpus, max_sentence_length=self.max_sentence_length)
+        self.build_vocab(corpus, progress=progress)
+        return self.train(corpus, progress=progress, callbacks=callbacks)
+
+    def train(self, corpus: object, *, epochs: int | None = None, progress: bool = False,
+              callbacks: Iterable[Callable] = ()) -> "Word2Vec":
+        """Train ``epochs`` (default: the model's ``epochs``) more epochs on ``corpus``.
+
+        The learning rate decays linearly from ``alpha`` to ``min_alpha`` over the words
+        of these epochs. Each callback is called after every epoch as
+        ``callback(model, info)`` with ``info`` a dict of ``epoch`` (1-based, counting
+        all epochs trained so far), ``loss`` (mean per prediction), ``examples``,
+        ``words`` and ``seconds``.
+        """
+        self._check_built()
+        epochs = self.epochs if epochs is None else V.check_int("epochs", epochs, min=1)
+        callbacks = list(callbacks)
+        for i, cb in enumerate(callbacks):
+            if not callable(cb):
+                V.fail(f"callbacks[{i}]", cb, "a callable(model, info)")
+        corpus = as_corpus(corpus, max_sentence_length=self.max_sentence_length)
+        trainer = _Trainer(self, corpus, epochs, progress, callbacks)
+        trainer.run()
+        return self
+
+    # -- vectors -------------------------------------------------------------------------
+    @property
+    def wv(self) -> KeyedVectors:
+        """The word vectors (input matrix ``W_in``) as :class:`KeyedVectors`."""
+        return self.vectors("in")
+
+    def vectors(self, which: str = "in") -> KeyedVectors:
+        """Keyed vectors of the input (``"in"``), output (``"out"``) or summed
+        (``"sum"``) matrix. Hierarchical softmax has no output word vectors."""
+        self._check_built()
+        which = V.check_choice("which", which, ("in", "out", "sum"))
+        if which != "in" and self.loss == "hs":
+            V.fail("which", which, "'in' (hierarchical softmax has node vectors, not "
+                   "output word vectors)")
+        matrix = {"in": lambda: self.word_vectors_,
+                  "out": lambda: self.context_vectors_,
+                  "sum": lambda: self.word_vectors_ + self.context_vectors_}[which]()
+        return KeyedVectors(self.vocabulary_.words, matrix, counts=self.vocabulary_.counts)
+
+    # -- persistence ---------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> None:
+        """Save the full model (parameters, vocabulary, both matrices, loss history) in
+        the native open format: an uncompressed zip of ``header.json``, ``vocab.txt``
+        and ``.npy`` arrays. Written atomically."""
+        from .formats import save_model_file
+
+        self._check_built()
+        header = {
+            "params": self.get_params(),
+            "epochs_trained": self.epochs_trained_,
+            "loss_history": [float(x) for x in self.loss_history_],
+            "corpus_word_count": int(self.vocabulary_.corpus_word_count),
+        }
+        save_model_file(path, header=header, words=self.vocabulary_.words,
+                        counts=self.vocabulary_.counts,
+                        arrays={"word_vectors": self.word_vectors_,
+                                "context_vectors": self.context_vectors_})
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Word2Vec":
+        """Load a model saved by :meth:`save`; it can be queried or trained further."""
+        from .formats import read_model_file
+
+        header, words, counts, arrays = read_model_file(path)
+        name = os.fspath(path)
+        params = header.get("params")
+        if not isinstance(params, dict):
+            raise FormatError(f"{name}: header.json has no 'params' object (expected a "
+                              "model saved by Word2Vec.save)")
+        unknown = set(params) - set(cls._PARAM_NAMES)
+        if unknown:
+            raise FormatError(f"{name}: unknown parameters {sorted(unknown)} in header.json")
+        try:
+            model = cls(**params)
+        except ParameterError as exc:
+            raise FormatError(f"{name}: header.json: {exc}") from None
+        vocabulary = Vocabulary(words, counts, corpus_word_count=header.get("corpus_word_count"))
+        if vocabulary.words != list(words):
+            raise FormatError(f"{name}: vocab.txt is not sorted by count (expected the order "
+                              "Word2Vec.save writes)")
+        model.vocabulary_ = vocabulary
+        model._build_tables()
+        expected = {"word_vectors": (len(words), model.dim),
+                    "context_vectors": (model._context_rows(), model.dim)}
+        for key, shape in expected.items():
+            array = arrays.get(key)
+            if array is None:
+                raise FormatError(f"{name}: missing array {key}.npy")
+            if array.shape != shape or array.dtype != np.float32:
+                raise FormatError(f"{name}: {key}.npy has shape {array.shape} and dtype "
+                                  f"{array.dtype} (expected {shape}, float32)")
+            if not np.all(np.isfinite(array)):
+                raise FormatError(f"{name}: {key}.npy contains NaN or infinite values")
+        model.word_vectors_ = np.ascontiguousarray(arrays["word_vectors"])
+        model.context_vectors_ = np.ascontiguousarray(arrays["context_vectors"])
+        model.epochs_trained_ = int(header.get("epochs_trained", 0))
+        model.loss_history_ = [float(x) for x in header.get("loss_history", [])]
+        return model
+
+    def save_word2vec(self, path: str | os.PathLike, *, binary: bool = True,
+                      vectors: str = "in") -> None:
+        """Save the word vectors in the word2vec C format (binary or text)."""
+        from .formats import save_word2vec
+
+        save_word2vec(path, self.vectors(vectors), binary=binary)
+
+
+# ----------------------------------------------------------------------------------------
+class _Chunk:
+    __slots__ = ("epoch", "tokens", "starts", "alpha_start", "alpha_end")
+
+    def __init__(self, epoch, tokens, starts, alpha_start, alpha_end):
+        self.epoch = epoch
+        self.tokens = tokens
+        self.starts = starts
+        self.alpha_start = alpha_start
+        self.alpha_end = alpha_end
+
+
+class _EncodedCache:
+    """The corpus as token ids, written during the first epoch to a temporary file and
+    read back in later epochs, so text is read and looked up only once. Memory stays
+    bounded (one chunk at a time); the file is deleted when training ends."""
+
+    def __init__(self):
+        self._dir = tempfile.mkdtemp(prefix="w2v-ids-")
+        self.path = os.path.join(self._dir, "ids.bin")
+        self._writer = open(self.path, "wb")
+        self.complete = False
+
+    def write(self, tokens: np.ndarray, starts: np.ndarray) -> None:
+        np.array([tokens.size, starts.size], dtype=np.int64).tofile(self._writer)
+        tokens.tofile(self._writer)
+        starts.tofile(self._writer)
+
+    def finish(self) -> None:
+        self._writer.close()
+        self.complete = True
+
+    def read(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        with open(self.path, "rb") as f:
+            while True:
+                head = np.fromfile(f, dtype=np.int64, count=2)
+                if head.size < 2:
+                    return
+                tokens = np.fromfile(f, dtype=np.int32, count=int(head[0]))
+                starts = np.fromfile(f, dtype=np.int64, count=int(head[1]))
+                yield tokens, starts
+
+    def close(self) -> None:
+        if not self._writer.closed:
+            self._writer.close()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class _Trainer:
+    """One call of :meth:`Word2Vec.train`: the main thread reads and encodes the corpus
+    into chunks and refreshes the progress bar; worker threads run the kernel."""
+
+    def __init__(self, model: Word2Vec, corpus, epochs: int, progress: bool, callbacks):
+        self.model = model
+        self.corpus = corpus
+        self.epochs = epochs
+        self.progress = progress
+        self.callbacks = callbacks
+        self.n_threads = model.effective_threads
+        self.words_per_epoch = model.vocabulary_.total_count
+        self.total_words = max(1, self.words_per_epoch * epochs)
+        self.alpha = model.effective_alpha
+        self.min_alpha = model.effective_min_alpha
+        # per thread, per epoch: float64 loss sum, examples, words
+        self.loss = [[0.0] * epochs for _ in range(self.n_threads)]
+        self.examples = [[0] * epochs for _ in range(self.n_threads)]
+        self.words = [[0] * epochs for _ in range(self.n_threads)]
+        self.words_done = 0          # read by the main thread for progress only
+        self.error: BaseException | None = None
+        self.diverged_epoch: int | None = None
+        self.stop = threading.Event()
+        self.queue: queue.Queue = queue.Queue(maxsize=_QUEUE_CHUNKS_PER_THREAD * self.n_threads)
+        self.submitted = 0
+        self.completed = 0
+        self.lock = threading.Lock()
+
+    # -- schedule ------------------------------------------------------------------------
+    def alpha_at(self, words: int) -> float:
+        frac = min(1.0, words / self.total_words)
+        return self.alpha - (self.alpha - self.min_alpha) * frac
+
+    # -- chunks --------------------------------------------------------------------------
+    def _encode(self, epoch: int, cache: _EncodedCache | None):
+        """Yield (tokens, starts) chunks of about chunk_words tokens from the text."""
+        vocab = self.model.vocabulary_
+        limit = self.model.chunk_words
+        pieces: list[np.ndarray] = []
+        n = 0
+        for sentence in self.corpus:
+            ids = vocab.encode(sentence)
+            if ids.size == 0:
+                continue
+            pieces.append(ids)
+            n += ids.size
+            if n >= limit:
+                yield self._pack(pieces, cache)
+                pieces, n = [], 0
+        if pieces:
+            yield self._pack(pieces, cache)
+
+    @staticmethod
+    def _pack(pieces, cache):
+        tokens = np.concatenate(pieces).astype(np.int32, copy=False)
+        starts = np.zeros(len(pieces) + 1, dtype=np.int64)
+        np.cumsum([p.size for p in pieces], out=starts[1:])
+        if cache is not None:
+            cache.write(tokens, starts)
+        return tokens, starts
+
+    # -- workers -------------------------------------------------------------------------
+    def _worker(self, tid: int) -> None:
+        m = self.model
+        rng = kernels.seed_rng(m.seed, tid)
+        max_targets = {"ns": 1 + m.negative, "hs": m._tree[0].shape[1],
+                       "softmax": m.context_vectors_.shape[0]}[m.loss]
+        max_hidden = 2 * m.window if (m.arch == "skipgram" and m.batch_contexts) else 1
+        scratch = kernels.Scratch(dim=m.dim, window=m.window,
+                                  max_sentence_length=m.max_sentence_length,
+                                  max_targets=max_targets, max_hidden=max_hidden)
+        arrays = scratch.arrays()
+        arch = kernels.ARCH_CBOW if m.arch == "cbow" else kernels.ARCH_SKIPGRAM
+        layer = {"ns": kernels.LAYER_NS, "hs": kernels.LAYER_HS,
+                 "softmax": kernels.LAYER_SOFTMAX}[m.loss]
+        while True:
+            chunk = self.queue.get()
+            try:
+                if chunk is None:
+                    return
+                if self.stop.is_set():
+                    continue
+                loss, examples, words = kernels.train_chunk(
+                    m.word_vectors_, m.context_vectors_, chunk.tokens, chunk.starts,
+                    m._keep_prob, arch, layer, int(m.cbow_mean), int(m.batch_contexts),
+                    m.window, int(m.shrink_windows), m.negative, m._alias[0], m._alias[1],
+                    m._tree[0], m._tree[1], m._tree[2], chunk.alpha_start, chunk.alpha_end,
+                    rng, *arrays)
+                e = chunk.epoch
+                self.loss[tid][e] += loss
+                self.examples[tid][e] += examples
+                self.words[tid][e] += words
+                if not math.isfinite(loss):
+                    self.diverged_epoch = e
+                    self.stop.set()
+                with self.lock:
+                    self.words_done += words
+                    self.completed += 1
+            except BaseException as exc:  # pragma: no cover - a bug, re-raised in main
+                self.error = exc
+                self.stop.set()
+            finally:
+                self.queue.task_done()
+
+    def _put(self, item, bar) -> None:
+        while True:
+            if self.stop.is_set():
+                return
+            try:
+                self.queue.put(item, timeout=_POLL_SECONDS)
+                return
+            except queue.Full:
+                self._refresh(bar)
+
+    def _refresh(self, bar, epoch: int | None = None) -> None:
+        if bar is None:
+            return
+        done = self.words_done
+        bar.update(done - bar.n)
+        postfix = {"lr": f"{self.alpha_at(done):.5f}"}
+        if epoch is not None:
+            ex = sum(self.examples[t][epoch] for t in range(self.n_threads))
+            if ex:
+                postfix["loss"] = f"{sum(self.loss[t][epoch] for t in range(self.n_threads)) / ex:.4f}"
+        bar.set_postfix(postfix, refresh=False)
+
+    def _wait_idle(self, bar, epoch) -> None:
+        while True:
+            with self.lock:
+                idle = self.completed >= self.submitted
+            if idle or self.stop.is_set() and self.queue.unfinished_tasks == 0:
+                return
+            time.sleep(_POLL_SECONDS / 10)
+            self._refresh(bar, epoch)
+
+    # -- the run -------------------------------------------------------------------------
+    def run(self) -> None:
+        m = self.model
+        bar = None
+        if self.progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=self.total_words, unit="word", unit_scale=True,
+                       desc="training", smoothing=0.1, dynamic_ncols=True)
+        workers = [threading.Thread(target=self._worker, args=(t,), daemon=True,
+                                    name=f"w2v-worker-{t}") for t in range(self.n_threads)]
+        for w in workers:
+            w.start()
+        cache = _EncodedCache() if self.epochs > 1 else None
+        started = time.perf_counter()
+        offset = 0
+        try:
+            for epoch in range(self.epochs):
+                epoch_start = time.perf_counter()
+                if bar is not None:
+                    bar.set_description(f"epoch {epoch + 1}/{self.epochs}")
+                if cache is not None and cache.complete:
+                    source = cache.read()
+                else:
+                    source = self._encode(epoch, cache)
+                for tokens, starts in source:
+                    a0 = self.alpha_at(offset)
+                    offset += tokens.size
+                    a1 = self.alpha_at(offset)
+                    with self.lock:
+                        self.submitted += 1
+                    self._put(_Chunk(epoch, tokens, starts, a0, a1), bar)
+                    self._refresh(bar, epoch)
+                    if self.stop.is_set():
+                        break
+                if cache is not None and not cache.complete:
+                    cache.finish()
+                self._wait_idle(bar, epoch)
+                self._raise_if_failed()
+                self._end_epoch(epoch, time.perf_counter() - epoch_start)
+        finally:
+            # On an exception here (Ctrl-C included) the workers skip what is queued.
+            if sys.exc_info()[0] is not None:
+                self.stop.set()
+            for _ in workers:
+                self.queue.put(None)
+            for w in workers:
+                w.join()
+            if cache is not None:
+                cache.close()
+            if bar is not None:
+                self._refresh(bar)
+                bar.close()
+        elapsed = time.perf_counter() - started
+        m.words_per_second_ = sum(map(sum, self.words)) / elapsed if elapsed > 0 else 0.0
+
+    def _raise_if_failed(self) -> None:
+        if self.error is not None:
+            raise self.error
+        if self.diverged_epoch is not None:
+            e = self.model.epochs_trained_ + 1
+            raise DivergenceError(
+                f"training diverged in epoch {e}: the loss became NaN or infinite "
+                f"(expected a finite loss; lower the learning rate, alpha="
+                f"{self.alpha:g} now)")
+
+    def _end_epoch(self, epoch: int, seconds: float) -> None:
+        m = self.model
+        loss = math.fsum(self.loss[t][epoch] for t in range(self.n_threads))
+        examples = sum(self.examples[t][epoch] for t in range(self.n_threads))
+        words = sum(self.words[t][epoch] for t in range(self.n_threads))
+        if words == 0:
+            raise TrainingError("the corpus yielded no in-vocabulary words to train on "
+                                "(is it the corpus the vocabulary was built from?)")
+        mean = loss / examples if examples else float("nan")
+        m.loss_history_.append(mean)
+        m.epochs_trained_ += 1
+        info = {"epoch": m.epochs_trained_, "loss": mean, "examples": examples,
+                "words": words, "seconds": seconds}
+        for cb in self.callbacks:
+            cb(m, info)
