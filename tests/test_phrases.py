@@ -442,3 +442,14 @@ def test_text8_style_corpus_finds_familiar_phrases():
     for pair in [("new_york", "times"), ("world_war", "ii")]:
         assert pair in pass_two
     assert model.transform("she read the new york times".split())[-1] == "new_york_times"
+
+
+def test_cli_threshold_defaults_to_the_c_tools_100(tmp_path):
+    # x y scores (3 - 1) / 3 / 3 * 10 = 2.2 with min_count 1: below 100, above 2.
+    corpus, out = tmp_path / "c.txt", tmp_path / "o.txt"
+    write_corpus(corpus, BOUNDARY_CORPUS)
+    assert main(["phrases", str(corpus), "-o", str(out), "--min-count", "1", "--quiet"]) == 0
+    assert out.read_text().split("\n")[0] == "x y z"
+    assert main(["phrases", str(corpus), "-o", str(out), "--min-count", "1",
+                 "--threshold", "2", "--quiet"]) == 0
+    assert out.read_text().split("\n")[0] == "x_y z"

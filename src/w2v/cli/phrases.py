@@ -8,6 +8,7 @@ Examples::
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -33,7 +34,7 @@ def register(parser) -> None:
     parser.add_argument("--min-count", type=int, default=P.DEFAULT_MIN_COUNT,
                         help="pairs seen fewer times are never joined (also the score's "
                              "discount)")
-    parser.add_argument("--threshold", type=float, default=None,
+    parser.add_argument("--threshold", type=float, default=argparse.SUPPRESS,
                         help="join a pair when its score is above this (default: "
                              f"{P.DEFAULT_THRESHOLDS['word2vec']:g} for word2vec, "
                              f"{P.DEFAULT_THRESHOLDS['npmi']:g} for npmi)")
@@ -80,7 +81,7 @@ def run(args) -> int:
                 print(_pass_summary(learner), file=sys.stderr)
 
         model = P.learn_phrases(corpus, passes=args.passes, min_count=args.min_count,
-                                threshold=args.threshold, scoring=args.scoring,
+                                threshold=getattr(args, "threshold", None), scoring=args.scoring,
                                 delimiter=args.delimiter,
                                 max_pair_table=args.max_pair_table, progress=progress,
                                 report=report)
