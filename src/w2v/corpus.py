@@ -72,8 +72,9 @@ class TextCorpus:
         Text encoding of the files.
     errors : {"strict", "replace", "ignore"}, default "strict"
         What to do with bytes that are invalid in ``encoding``: raise
-        :class:`~w2v.errors.CorpusError` naming the file and byte offset, replace them
-        with U+FFFD, or drop them.
+        :class:`~w2v.errors.CorpusError` naming the file and byte offset (in the
+        decompressed text, for a compressed file), replace them with U+FFFD, or drop
+        them.
 
     Attributes
     ----------
@@ -128,7 +129,8 @@ class TextCorpus:
         block, and the rest is split into lines and tokens. ``line`` carries the tokens
         of a line that continues into the next block; full sentences of
         ``max_sentence_length`` tokens are yielded as soon as they are complete, so
-        memory stays bounded by the block size however long the line is.
+        memory stays bounded by the block size however long the line is (a single
+        token longer than a block is held whole).
         """
         block_size = _BLOCK_SIZE
         max_len = self.max_sentence_length
