@@ -142,7 +142,7 @@ class Word2Vec:
                  max_final_vocab: int | None = None, epochs: int = 5,
                  alpha: float | None = None, min_alpha: float | None = None,
                  cbow_mean: bool = True, shrink_windows: bool = True,
-                 batch_contexts: bool = False, threads: int | None = None, seed: int = 1,
+                 batch_contexts: bool = True, threads: int | None = None, seed: int = 1,
                  max_sentence_length: int = DEFAULT_MAX_SENTENCE_LENGTH,
                  chunk_words: int = DEFAULT_CHUNK_WORDS):
         self.arch = V.check_choice("arch", arch, ARCHITECTURES)

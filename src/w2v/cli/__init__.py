@@ -17,7 +17,7 @@ from ..errors import W2VError
 __all__ = ["main", "build_parser"]
 
 # Order of the sub-commands in ``w2v --help``; modules not listed come after, sorted.
-_ORDER = ("train", "similar", "analogy", "evaluate", "convert", "vocab", "phrases",
+_ORDER = ("demo", "train", "similar", "analogy", "evaluate", "convert", "vocab", "phrases",
           "plot", "explore", "lab")
 
 EXIT_USER_ERROR = 2  # argparse uses 2 for usage errors too: one status for "your input"
