@@ -169,3 +169,72 @@ def test_demo_corpus_puts_related_words_together():
     # of 13,771 words
     assert "italy" in [w for w, _ in wv.most_similar("france", topn=20)]
     assert "four" in [w for w, _ in wv.most_similar("three", topn=20)]
+
+
+class _InterruptAt:
+    """A corpus that raises KeyboardInterrupt (as Ctrl-C would) at its n-th sentence."""
+
+    def __init__(self, corpus, n):
+        self.corpus, self.n = corpus, n
+
+    def __iter__(self):
+        for i, sentence in enumerate(self.corpus):
+            if i == self.n:
+                raise KeyboardInterrupt
+            yield sentence
+
+
+def _interrupt_after_epoch(epoch):
+    def callback(model, info):
+        if info["epoch"] == epoch:
+            raise KeyboardInterrupt
+    return callback
+
+
+@pytest.mark.parametrize("how", ["mid-epoch", "after-epoch-1", "after-epoch-2"])
+def test_ctrl_c_checkpoint_then_resume_is_bit_identical(tmp_path, how):
+    from w2v.errors import TrainingInterrupted
+
+    corpus, _, _ = grouped_corpus(3000)
+    kwargs = dict(dim=8, window=2, min_count=1, epochs=3, threads=1, seed=5, chunk_words=300)
+    reference = Word2Vec(**kwargs).fit(corpus)
+    model = Word2Vec(**kwargs)
+    model.build_vocab(corpus)
+    checkpoint = tmp_path / "run.checkpoint"
+    if how == "mid-epoch":
+        run = dict(corpus=_InterruptAt(corpus, 1700), callbacks=())
+    else:
+        run = dict(corpus=corpus, callbacks=[_interrupt_after_epoch(int(how[-1]))])
+    with pytest.raises(TrainingInterrupted) as info:
+        model.train(run["corpus"], callbacks=run["callbacks"], checkpoint=checkpoint)
+    assert info.value.checkpoint_path == str(checkpoint) and checkpoint.exists()
+    resumed = Word2Vec.resume(checkpoint, corpus)
+    assert np.array_equal(resumed.word_vectors_, reference.word_vectors_)
+    assert np.array_equal(resumed.context_vectors_, reference.context_vectors_)
+    assert resumed.loss_history_ == reference.loss_history_
+    assert resumed.epochs_trained_ == 3
+    assert not checkpoint.exists()  # deleted once training completed
+
+
+def test_periodic_checkpoints_are_loadable_models(tmp_path):
+    corpus, _, _ = grouped_corpus(2000)
+    checkpoint = tmp_path / "run.checkpoint"
+    seen = []
+
+    def look(model, info):
+        seen.append(Word2Vec.load(checkpoint).epochs_trained_)
+
+    Word2Vec(dim=8, window=2, min_count=1, epochs=2, threads=2, chunk_words=200).fit(
+        corpus, checkpoint=checkpoint, checkpoint_every=0, callbacks=[look])
+    # a checkpoint after every chunk: when epoch e ends, the last one is from epoch e
+    assert seen == [0, 1]
+    assert not checkpoint.exists()
+
+
+def test_resume_refuses_a_finished_model(tmp_path):
+    from w2v import FormatError
+
+    corpus, _, _ = grouped_corpus()
+    Word2Vec(dim=8, window=2, min_count=1, epochs=1).fit(corpus).save(tmp_path / "m.w2v")
+    with pytest.raises(FormatError, match="not a checkpoint"):
+        Word2Vec.resume(tmp_path / "m.w2v", corpus)

@@ -21,6 +21,7 @@ __all__ = [
     "EvaluationDataError",
     "TrainingError",
     "DivergenceError",
+    "TrainingInterrupted",
     "where",
 ]
 
@@ -66,3 +67,15 @@ def where(path: str | os.PathLike | None, *, line: int | None = None,
     if offset is not None:
         return f"{name}: byte {offset}"
     return name
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Training was interrupted (Ctrl-C) after saving a checkpoint at ``checkpoint_path``.
+
+    A :class:`KeyboardInterrupt`, so code that stops on Ctrl-C still stops; resume with
+    :meth:`w2v.Word2Vec.resume` or ``w2v train ... --resume``.
+    """
+
+    def __init__(self, checkpoint_path: str):
+        super().__init__(f"training interrupted; checkpoint saved to {checkpoint_path}")
+        self.checkpoint_path = checkpoint_path

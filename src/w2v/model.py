@@ -13,6 +13,7 @@ with several threads, the order in which updates land varies from run to run.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import queue
@@ -29,7 +30,8 @@ import numpy as np
 from . import _validation as V
 from . import kernels
 from .corpus import DEFAULT_MAX_SENTENCE_LENGTH, as_corpus
-from .errors import DivergenceError, FormatError, ParameterError, TrainingError
+from .errors import (DivergenceError, FormatError, ParameterError, TrainingError,
+                     TrainingInterrupted)
 from .sampling import DEFAULT_NS_EXPONENT, DEFAULT_SAMPLE, AliasTable, HuffmanTree, keep_probabilities
 from .vectors import KeyedVectors
 from .vocab import Vocabulary
@@ -271,7 +273,8 @@ class Word2Vec:
 
     # -- training ------------------------------------------------------------------------
     def fit(self, corpus: object, *, progress: bool = False,
-            callbacks: Iterable[Callable] = ()) -> "Word2Vec":
+            callbacks: Iterable[Callable] = (), checkpoint: str | os.PathLike | None = None,
+            checkpoint_every: float | None = None) -> "Word2Vec":
         """Build the vocabulary from ``corpus`` and train ``epochs`` epochs on it.
 
         ``corpus`` is a path (file or directory; plain or compressed text, one sentence
@@ -279,10 +282,12 @@ class Word2Vec:
         """
         corpus = as_corpus(corpus, max_sentence_length=self.max_sentence_length)
         self.build_vocab(corpus, progress=progress)
-        return self.train(corpus, progress=progress, callbacks=callbacks)
+        return self.train(corpus, progress=progress, callbacks=callbacks,
+                          checkpoint=checkpoint, checkpoint_every=checkpoint_every)
 
     def train(self, corpus: object, *, epochs: int | None = None, progress: bool = False,
-              callbacks: Iterable[Callable] = ()) -> "Word2Vec":
+              callbacks: Iterable[Callable] = (), checkpoint: str | os.PathLike | None = None,
+              checkpoint_every: float | None = None) -> "Word2Vec":
         """Train ``epochs`` (default: the model's ``epochs``) more epochs on ``corpus``.
 
         The learning rate decays linearly from ``alpha`` to ``min_alpha`` over the words
@@ -290,15 +295,24 @@ class Word2Vec:
         ``callback(model, info)`` with ``info`` a dict of ``epoch`` (1-based, counting
         all epochs trained so far), ``loss`` (mean per prediction), ``examples``,
         ``words`` and ``seconds``.
+
+        With ``checkpoint`` (a path), a resumable checkpoint is written there every
+        ``checkpoint_every`` seconds (if given) and on Ctrl-C, which then raises
+        :class:`w2v.errors.TrainingInterrupted`; :meth:`resume` continues from it. A
+        process killed outright loses at most the work since the last checkpoint. The
+        checkpoint is deleted when training completes.
         """
         self._check_built()
+        checkpoint_every = V.check_float("checkpoint_every", checkpoint_every, min=0.0,
+                                         allow_none=True)
         epochs = self.epochs if epochs is None else V.check_int("epochs", epochs, min=1)
         callbacks = list(callbacks)
         for i, cb in enumerate(callbacks):
             if not callable(cb):
                 V.fail(f"callbacks[{i}]", cb, "a callable(model, info)")
         corpus = as_corpus(corpus, max_sentence_length=self.max_sentence_length)
-        trainer = _Trainer(self, corpus, epochs, progress, callbacks)
+        trainer = _Trainer(self, corpus, epochs, progress, callbacks,
+                           checkpoint_path=checkpoint, checkpoint_every=checkpoint_every)
         trainer.run()
         return self
 
@@ -326,6 +340,10 @@ class Word2Vec:
         """Save the full model (parameters, vocabulary, both matrices, loss history) in
         the native open format: an uncompressed zip of ``header.json``, ``vocab.txt``
         and ``.npy`` arrays. Written atomically."""
+        self._save(path)
+
+    def _save(self, path, *, training_state: dict | None = None,
+              extra_arrays: dict | None = None) -> None:
         from .formats import save_model_file
 
         self._check_built()
@@ -335,14 +353,56 @@ class Word2Vec:
             "loss_history": [float(x) for x in self.loss_history_],
             "corpus_word_count": int(self.vocabulary_.corpus_word_count),
         }
+        if training_state is not None:
+            header["training_state"] = training_state
+        arrays = {"word_vectors": self.word_vectors_, "context_vectors": self.context_vectors_}
+        arrays.update(extra_arrays or {})
         save_model_file(path, header=header, words=self.vocabulary_.words,
-                        counts=self.vocabulary_.counts,
-                        arrays={"word_vectors": self.word_vectors_,
-                                "context_vectors": self.context_vectors_})
+                        counts=self.vocabulary_.counts, arrays=arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Word2Vec":
-        """Load a model saved by :meth:`save`; it can be queried or trained further."""
+        """Load a model saved by :meth:`save` (or a checkpoint); it can be queried or
+        trained further."""
+        return cls._load(path)[0]
+
+    @classmethod
+    def resume(cls, checkpoint: str | os.PathLike, corpus: object, *, progress: bool = False,
+               callbacks: Iterable[Callable] = (), checkpoint_every: float | None = None,
+               threads: int | None = None) -> "Word2Vec":
+        """Continue an interrupted :meth:`train` from its checkpoint, on the same corpus.
+
+        The learning-rate schedule, epoch count, generators and loss sums continue
+        where they stopped: with ``threads=1`` the result is bit-for-bit the model an
+        uninterrupted run would have made. New checkpoints go to the same file, which is
+        deleted when training completes.
+        """
+        model, header, arrays = cls._load(checkpoint)
+        state = header.get("training_state")
+        name = os.fspath(checkpoint)
+        if not isinstance(state, dict):
+            raise FormatError(f"{name}: not a checkpoint (a finished model has no training "
+                              "state; train it further with Word2Vec.load(...).train(...))")
+        if threads is not None:
+            model.threads = V.check_int("threads", threads, min=1, max=1024)
+        try:
+            epochs = int(state["epochs"])
+            resume_arrays = {k: arrays[k] for k in ("rng_states", "thread_loss",
+                                                    "thread_examples", "thread_words")}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FormatError(f"{name}: incomplete training state ({exc})") from None
+        if int(state.get("words_per_epoch", -1)) != model.vocabulary_.total_count:
+            raise FormatError(f"{name}: the checkpoint's vocabulary does not match its "
+                              "training state")
+        corpus = as_corpus(corpus, max_sentence_length=model.max_sentence_length)
+        trainer = _Trainer(model, corpus, epochs, progress, list(callbacks),
+                           checkpoint_path=checkpoint, checkpoint_every=checkpoint_every,
+                           resume=(state, resume_arrays))
+        trainer.run()
+        return model
+
+    @classmethod
+    def _load(cls, path):
         from .formats import read_model_file
 
         header, words, counts, arrays = read_model_file(path)
@@ -379,7 +439,7 @@ class Word2Vec:
         model.context_vectors_ = np.ascontiguousarray(arrays["context_vectors"])
         model.epochs_trained_ = int(header.get("epochs_trained", 0))
         model.loss_history_ = [float(x) for x in header.get("loss_history", [])]
-        return model
+        return model, header, arrays
 
     def save_word2vec(self, path: str | os.PathLike, *, binary: bool = True,
                       vectors: str = "in") -> None:
@@ -441,12 +501,16 @@ class _Trainer:
     """One call of :meth:`Word2Vec.train`: the main thread reads and encodes the corpus
     into chunks and refreshes the progress bar; worker threads run the kernel."""
 
-    def __init__(self, model: Word2Vec, corpus, epochs: int, progress: bool, callbacks):
+    def __init__(self, model: Word2Vec, corpus, epochs: int, progress: bool, callbacks, *,
+                 checkpoint_path=None, checkpoint_every=None, resume=None):
         self.model = model
         self.corpus = corpus
         self.epochs = epochs
         self.progress = progress
         self.callbacks = callbacks
+        self.checkpoint_path = None if checkpoint_path is None else os.fspath(checkpoint_path)
+        self.checkpoint_every = checkpoint_every
+        self.checkpoints_written = 0
         self.n_threads = model.effective_threads
         self.words_per_epoch = model.vocabulary_.total_count
         self.total_words = max(1, self.words_per_epoch * epochs)
@@ -456,6 +520,15 @@ class _Trainer:
         self.loss = [[0.0] * epochs for _ in range(self.n_threads)]
         self.examples = [[0] * epochs for _ in range(self.n_threads)]
         self.words = [[0] * epochs for _ in range(self.n_threads)]
+        self.rngs = [kernels.seed_rng(model.seed, t) for t in range(self.n_threads)]
+        self.offset = 0              # words handed out so far: drives the learning rate
+        self.position = (0, 0)       # (epoch, chunks of it handed out)
+        self.start_epoch, self.skip_chunks = 0, 0
+        self.epochs_trained_before = model.epochs_trained_
+        self.loss_history_before = list(model.loss_history_)
+        self.words_before_resume = 0
+        if resume is not None:
+            self._restore(resume)
         self.words_done = 0          # read by the main thread for progress only
         self.error: BaseException | None = None
         self.diverged_epoch: int | None = None
@@ -464,6 +537,29 @@ class _Trainer:
         self.submitted = 0
         self.completed = 0
         self.lock = threading.Lock()
+
+    def _restore(self, resume: tuple[dict, dict]) -> None:
+        """Continue from a checkpoint's training state (see :meth:`_save_checkpoint`)."""
+        state, arrays = resume
+        self.alpha, self.min_alpha = float(state["alpha"]), float(state["min_alpha"])
+        self.start_epoch, self.skip_chunks = int(state["epoch"]), int(state["chunks_done"])
+        self.position = (self.start_epoch, self.skip_chunks)
+        self.offset = int(state["words_offset"])
+        self.epochs_trained_before = int(state["epochs_trained_before"])
+        self.loss_history_before = [float(x) for x in state["loss_history_before"]]
+        saved_threads = int(state["threads"])
+        if saved_threads == self.n_threads:
+            for t in range(self.n_threads):
+                self.rngs[t][0] = arrays["rng_states"][t]
+            self.loss = arrays["thread_loss"].tolist()
+            self.examples = arrays["thread_examples"].tolist()
+            self.words = arrays["thread_words"].tolist()
+        else:  # other thread count: same totals, fresh generators for the new threads
+            for name, target in (("thread_loss", self.loss), ("thread_examples", self.examples),
+                                 ("thread_words", self.words)):
+                totals = arrays[name].sum(axis=0).tolist()
+                target[0][:] = totals
+        self.words_before_resume = sum(map(sum, self.words))
 
     # -- schedule ------------------------------------------------------------------------
     def alpha_at(self, words: int) -> float:
@@ -501,7 +597,7 @@ class _Trainer:
     # -- workers -------------------------------------------------------------------------
     def _worker(self, tid: int) -> None:
         m = self.model
-        rng = kernels.seed_rng(m.seed, tid)
+        rng = self.rngs[tid]
         max_targets = {"ns": 1 + m.negative, "hs": m._tree[0].shape[1],
                        "softmax": m.context_vectors_.shape[0]}[m.loss]
         max_hidden = 2 * m.window if (m.arch == "skipgram" and m.batch_contexts) else 1
@@ -541,13 +637,16 @@ class _Trainer:
             finally:
                 self.queue.task_done()
 
-    def _put(self, item, bar) -> None:
+    def _put(self, item, bar) -> bool:
+        """Queue a chunk for the workers; False if training is stopping."""
         while True:
             if self.stop.is_set():
-                return
+                return False
             try:
                 self.queue.put(item, timeout=_POLL_SECONDS)
-                return
+                with self.lock:
+                    self.submitted += 1
+                return True
             except queue.Full:
                 self._refresh(bar)
 
@@ -579,41 +678,57 @@ class _Trainer:
         if self.progress:
             from tqdm.auto import tqdm
 
-            bar = tqdm(total=self.total_words, unit="word", unit_scale=True,
-                       desc="training", smoothing=0.1, dynamic_ncols=True)
+            bar = tqdm(total=self.total_words, initial=self.offset, unit="word",
+                       unit_scale=True, desc="training", smoothing=0.1, dynamic_ncols=True)
+            self.words_done = self.offset
         workers = [threading.Thread(target=self._worker, args=(t,), daemon=True,
                                     name=f"w2v-worker-{t}") for t in range(self.n_threads)]
         for w in workers:
             w.start()
-        cache = _EncodedCache() if self.epochs > 1 else None
+        cache = _EncodedCache() if self.epochs - self.start_epoch > 1 else None
         started = time.perf_counter()
-        offset = 0
+        self.last_checkpoint = started
         try:
-            for epoch in range(self.epochs):
+            for epoch in range(self.start_epoch, self.epochs):
                 epoch_start = time.perf_counter()
                 if bar is not None:
                     bar.set_description(f"epoch {epoch + 1}/{self.epochs}")
+                skip = self.skip_chunks if epoch == self.start_epoch else 0
                 if cache is not None and cache.complete:
                     source = cache.read()
                 else:
                     source = self._encode(epoch, cache)
-                for tokens, starts in source:
-                    a0 = self.alpha_at(offset)
-                    offset += tokens.size
-                    a1 = self.alpha_at(offset)
-                    with self.lock:
-                        self.submitted += 1
-                    self._put(_Chunk(epoch, tokens, starts, a0, a1), bar)
-                    self._refresh(bar, epoch)
-                    if self.stop.is_set():
+                for index, (tokens, starts) in enumerate(source):
+                    if index < skip:      # done before the checkpoint we resumed from
+                        continue
+                    a0 = self.alpha_at(self.offset)
+                    a1 = self.alpha_at(self.offset + tokens.size)
+                    if not self._put(_Chunk(epoch, tokens, starts, a0, a1), bar):
                         break
+                    self.offset += tokens.size
+                    self.position = (epoch, index + 1)
+                    self._refresh(bar, epoch)
+                    if self._checkpoint_due():
+                        self._wait_idle(bar, epoch)
+                        self._raise_if_failed()
+                        self._save_checkpoint()
                 if cache is not None and not cache.complete:
                     cache.finish()
                 self._wait_idle(bar, epoch)
                 self._raise_if_failed()
+                self.position = (epoch + 1, 0)
                 self._end_epoch(epoch, time.perf_counter() - epoch_start)
+        except KeyboardInterrupt:
+            # Finish the chunks already handed out (well under a second), then save a
+            # checkpoint of exactly the work done, so `--resume` loses nothing.
+            if self.checkpoint_path is not None and self.error is None \
+                    and self.diverged_epoch is None:
+                self._wait_idle(bar, None)
+                self._save_checkpoint()
+                raise TrainingInterrupted(self.checkpoint_path) from None
+            raise
         finally:
-            # On an exception here (Ctrl-C included) the workers skip what is queued.
+            # On any other exception the workers skip what is queued.
             if sys.exc_info()[0] is not None:
                 self.stop.set()
             for _ in workers:
@@ -626,7 +741,42 @@ class _Trainer:
                 self._refresh(bar)
                 bar.close()
         elapsed = time.perf_counter() - started
-        m.words_per_second_ = sum(map(sum, self.words)) / elapsed if elapsed > 0 else 0.0
+        trained = sum(map(sum, self.words)) - self.words_before_resume
+        m.words_per_second_ = trained / elapsed if elapsed > 0 else 0.0
+        if self.checkpoint_path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.checkpoint_path)
+
+    # -- checkpoints ---------------------------------------------------------------------
+    def _checkpoint_due(self) -> bool:
+        if self.checkpoint_path is None or self.checkpoint_every is None:
+            return False
+        now = time.perf_counter()
+        if now - self.last_checkpoint < self.checkpoint_every:
+            return False
+        self.last_checkpoint = now
+        return True
+
+    def _save_checkpoint(self) -> None:
+        """Save the model and the trainer's exact state once every submitted chunk has
+        finished: weights, position, each thread's generator and float64 sums."""
+        m = self.model
+        epoch, chunks_done = self.position
+        state = {
+            "epochs": self.epochs, "epoch": epoch, "chunks_done": chunks_done,
+            "words_offset": self.offset, "alpha": self.alpha, "min_alpha": self.min_alpha,
+            "threads": self.n_threads, "words_per_epoch": self.words_per_epoch,
+            "epochs_trained_before": self.epochs_trained_before,
+            "loss_history_before": list(self.loss_history_before),
+        }
+        arrays = {
+            "rng_states": np.array([r[0] for r in self.rngs], dtype=np.uint64),
+            "thread_loss": np.array(self.loss, dtype=np.float64),
+            "thread_examples": np.array(self.examples, dtype=np.int64),
+            "thread_words": np.array(self.words, dtype=np.int64),
+        }
+        m._save(self.checkpoint_path, training_state=state, extra_arrays=arrays)
+        self.checkpoints_written += 1
 
     def _raise_if_failed(self) -> None:
         if self.error is not None:

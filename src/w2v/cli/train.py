@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 from ..corpus import DEFAULT_MAX_SENTENCE_LENGTH, ENCODING_ERRORS, as_corpus
 from ..model import ARCHITECTURES, DEFAULT_ALPHA, OUTPUT_LAYERS, Word2Vec
 from ..sampling import DEFAULT_NS_EXPONENT, DEFAULT_SAMPLE
+from ..errors import TrainingError, TrainingInterrupted
 from ..vocab import Vocabulary
+from . import EXIT_INTERRUPTED
+
+#: A long run loses at most this much work to a crash (SIGKILL, power cut).
+DEFAULT_CHECKPOINT_SECONDS = 300.0
 
 COMMAND = "train"
 HELP = "train word2vec embeddings on a corpus and save the model"
@@ -69,6 +76,17 @@ def epoch_printer(model: Word2Vec, info: dict) -> None:
           f"{info['words'] / max(info['seconds'], 1e-9):,.0f} words/s", flush=True)
 
 
+def _resume(args: argparse.Namespace, checkpoint: str, progress: bool) -> Word2Vec:
+    if not os.path.exists(checkpoint):
+        raise TrainingError(f"{checkpoint}: no checkpoint to resume from (expected the file "
+                            "an interrupted 'w2v train -o MODEL' left as MODEL.checkpoint, or "
+                            "pass --checkpoint FILE)")
+    print(f"resuming from {checkpoint}", flush=True)
+    return Word2Vec.resume(checkpoint, as_corpus(args.corpus, errors=args.encoding_errors),
+                           progress=progress, callbacks=[epoch_printer],
+                           checkpoint_every=args.checkpoint_every, threads=args.threads)
+
+
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("corpus", metavar="CORPUS",
                         help="corpus file (plain, .gz, .bz2, .xz or single-member .zip) or "
@@ -83,22 +101,43 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="use this vocabulary file ('w2v vocab') instead of counting")
     parser.add_argument("--encoding-errors", choices=ENCODING_ERRORS, default="strict",
                         help="what to do with bytes that are not valid UTF-8")
+    parser.add_argument("--checkpoint", metavar="FILE", default=None,
+                        help="resumable checkpoint file (default: MODEL.checkpoint); written "
+                             "every --checkpoint-every seconds and on Ctrl-C, deleted when "
+                             "training completes")
+    parser.add_argument("--checkpoint-every", type=float, default=DEFAULT_CHECKPOINT_SECONDS,
+                        metavar="SECONDS", help="seconds between checkpoints (0: after every "
+                                                "chunk of work)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from the checkpoint (model options are taken from it; "
+                             "--threads may change)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_training_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    model = model_from_args(args)
-    corpus = as_corpus(args.corpus, max_sentence_length=args.max_sentence_length,
-                       errors=args.encoding_errors)
+    checkpoint = args.checkpoint or args.output + ".checkpoint"
     progress = not args.no_progress
-    if args.vocab:
-        model.set_vocabulary(Vocabulary.load(args.vocab))
-    else:
-        model.build_vocab(corpus, progress=progress)
-    vocab = model.vocabulary_
-    print(f"vocabulary: {len(vocab):,} words covering {vocab.total_count:,} tokens", flush=True)
-    model.train(corpus, progress=progress, callbacks=[epoch_printer])
+    try:
+        if args.resume:
+            model = _resume(args, checkpoint, progress)
+        else:
+            model = model_from_args(args)
+            corpus = as_corpus(args.corpus, max_sentence_length=args.max_sentence_length,
+                               errors=args.encoding_errors)
+            if args.vocab:
+                model.set_vocabulary(Vocabulary.load(args.vocab))
+            else:
+                model.build_vocab(corpus, progress=progress)
+            vocab = model.vocabulary_
+            print(f"vocabulary: {len(vocab):,} words covering {vocab.total_count:,} tokens",
+                  flush=True)
+            model.train(corpus, progress=progress, callbacks=[epoch_printer],
+                        checkpoint=checkpoint, checkpoint_every=args.checkpoint_every)
+    except TrainingInterrupted as exc:
+        print(f"w2v: interrupted; checkpoint saved to {exc.checkpoint_path}; continue with "
+              f"the same command plus --resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
     model.save(args.output)
     print(f"trained {model.epochs_trained_} epochs at {model.words_per_second_:,.0f} "
           f"words/s; saved {args.output}")
