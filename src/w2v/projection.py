@@ -140,6 +140,7 @@ def project(vectors: np.ndarray, *, method: str = "pca", dims: int = 2,
                              init="pca", random_state=random_state, metric="euclidean")
         return np.asarray(model.fit_transform(x), dtype=np.float64)
     init = "spectral" if n_points >= UMAP_SPECTRAL_MIN_POINTS else "random"
+    # n_jobs=1: a random_state makes UMAP single-threaded anyway; saying so silences its warning.
     model = library.UMAP(n_components=dims, n_neighbors=_umap_neighbours(n_points),
                          random_state=random_state, init=init, n_jobs=1)
     return np.asarray(model.fit_transform(x), dtype=np.float64)
