@@ -276,7 +276,7 @@ def pmi_study(model, corpus, *, top: int = DEFAULT_TOP_WORDS, evaluate: bool = T
         study.scores["google (accuracy)"] = {k: v.accuracy for k, v in google.items()}
         study.scores["google (accuracy)"]["ppmi"] = math.nan
         study.coverage["google (accuracy)"] = {
-            k: f"{v.total.questions}" for k, v in google.items()}
+            k: f"{v.total.evaluated}/{v.total.questions}" for k, v in google.items()}
     return study
 
 
@@ -325,7 +325,8 @@ def build_pmi_report(model, corpus, *, top: int = DEFAULT_TOP_WORDS, seed: int =
         f"PPMI: rows of max(PMI, 0) with context counts ^ {CONTEXT_SMOOTHING}; SVD: "
         f"U_d S_d^{EIGENVALUE_WEIGHT} of that matrix, d = {model.dim} (Levy, Goldberg & "
         f"Dagan 2015). 'model (top {len(study.words)})' restricts the model to the same "
-        "words, so every column sees the same pairs. Pairs found in parentheses.")
+        "words, so every column sees the same pairs (and analogies search only those "
+        "words). Pairs (questions) found in parentheses.")
     columns = ("model", "model_top", "ppmi", "svd")
     report.table(["benchmark", "model (all words)", f"model (top {len(study.words)})",
                   "PPMI", "SVD"],

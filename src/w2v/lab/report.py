@@ -140,9 +140,9 @@ class Report:
         body = "\n".join(self._parts)
         return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                 f"<title>{html.escape(self.title)}</title><style>{_STYLE}</style></head>\n"
-                f"<body><h1>{html.escape(self.title)}</h1>\n{body}\n"
-                f"<script type=\"application/json\" id=\"{DATA_ELEMENT_ID}\">{data}</script>\n"
-                f"</body></html>\n")
+                # the data first: inline scripts further down read it as the page loads
+                f"<body><script type=\"application/json\" id=\"{DATA_ELEMENT_ID}\">{data}"
+                f"</script>\n<h1>{html.escape(self.title)}</h1>\n{body}\n</body></html>\n")
 
     def write(self, path: str | os.PathLike) -> None:
         """Write the page to ``path`` atomically (UTF-8)."""
