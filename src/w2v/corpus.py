@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import lzma
 import os
+import re
 import zipfile
 import zlib
 from typing import Iterable, Iterator
@@ -27,7 +28,8 @@ from . import _validation as V
 from ._fileio import open_binary
 from .errors import CorpusError, where
 
-__all__ = ["TextCorpus", "IterableCorpus", "as_corpus", "DEFAULT_MAX_SENTENCE_LENGTH"]
+__all__ = ["TextCorpus", "IterableCorpus", "as_corpus", "DEFAULT_MAX_SENTENCE_LENGTH",
+           "MAX_TOKEN_LENGTH"]
 
 # The reference word2vec tool's MAX_SENTENCE_LENGTH: longer lines (text8 is one line of
 # 17M words) are cut into pieces of this many tokens, so a context window never spans
@@ -41,6 +43,17 @@ DEFAULT_MAX_SENTENCE_LENGTH = 10000
 # twice as fast as ``bytes.split()`` then decoding each token. Tests shrink this to
 # exercise block boundaries.
 _BLOCK_SIZE = 64 * 1024
+
+# Longest token (in characters) a text file may hold. A token that continues past the end
+# of a block is held whole until its end, so without a bound a file with no whitespace
+# (binary data that has no NUL byte, a single-line dump, a corpus in a script that does
+# not separate words by spaces) would be read into memory entire. No word, phrase or URL
+# is a million characters long; 1 Mi characters keeps memory per file to a few MB. Must
+# be at least ``_BLOCK_SIZE``: tokens within one block are not measured.
+MAX_TOKEN_LENGTH = 1 << 20
+
+# The separators of ``str.split()``: ``re``'s Unicode ``\s`` is the same set (isspace).
+_WHITESPACE = re.compile(r"\s")
 
 # What the decoders may do with invalid bytes (the ``errors`` argument of bytes.decode).
 ENCODING_ERRORS = ("strict", "replace", "ignore")
@@ -88,7 +101,9 @@ class TextCorpus:
     CorpusError
         If ``source`` does not exist or is a directory holding no (non-hidden) file.
         Reading raises it for an undecodable byte (``errors="strict"``), a file that
-        looks binary (a NUL byte in its first block), or a corrupt compressed file.
+        looks binary (a NUL byte in its first block), a token longer than
+        :data:`MAX_TOKEN_LENGTH` characters (naming the byte where it starts), or a
+        corrupt compressed file.
     ParameterError
         If a parameter is out of range or ``encoding`` is unknown.
     """
@@ -130,7 +145,8 @@ class TextCorpus:
         of a line that continues into the next block; full sentences of
         ``max_sentence_length`` tokens are yielded as soon as they are complete, so
         memory stays bounded by the block size however long the line is (a single
-        token longer than a block is held whole).
+        token longer than a block is held whole, up to ``MAX_TOKEN_LENGTH``
+        characters: a longer one raises :class:`~w2v.errors.CorpusError`).
         """
         block_size = _BLOCK_SIZE
         max_len = self.max_sentence_length
@@ -160,13 +176,18 @@ class TextCorpus:
                     bad = offset - buffered + exc.start
                     raise CorpusError(
                         f"{where(path, offset=bad)}: cannot decode as {self.encoding} "
-                        f"({exc.reason}) (expected {self.encoding} text; pass "
-                        f"errors='replace' or 'ignore' to read it anyway)") from None
+                        f"({exc.reason}) (expected {self.encoding} text; to read it "
+                        "anyway, pass errors='replace' or 'ignore', or on the command line "
+                        "--encoding-errors replace)") from None
                 offset += len(raw)
                 held = len(pending)  # holds no whitespace: no need to scan it again
                 if pending:
                     text = pending + text
                     pending = ""
+                    # The held token ends at the first whitespace (or is still going).
+                    space = _WHITESPACE.search(text, held)
+                    if (space.start() if space else len(text)) > MAX_TOKEN_LENGTH:
+                        raise self._token_too_long(path, decoder, offset, text)
                 if not final:
                     # Hold back the trailing partial token, if any: scan back to the
                     # last whitespace (tokens are short, so this loop is too).
@@ -198,6 +219,20 @@ class TextCorpus:
                     whole = len(line) - len(line) % max_len
                     yield from _cut(line[:whole], max_len)
                     del line[:whole]
+
+    def _token_too_long(self, path: str, decoder, offset: int, text: str) -> CorpusError:
+        """The error for a token longer than ``MAX_TOKEN_LENGTH`` at the start of ``text``.
+
+        ``text`` is the decoded text that ends where the decoder has consumed ``offset``
+        bytes minus those it buffers; its length in bytes, re-encoded, locates the token's
+        start (exactly for valid text; approximately where ``errors`` replaced or dropped
+        bytes).
+        """
+        decoded_end = offset - len(decoder.getstate()[0])
+        start = decoded_end - _encoded_length(text, self.encoding)
+        return CorpusError(
+            f"{where(path, offset=max(start, 0))}: token longer than {MAX_TOKEN_LENGTH:,} "
+            "characters (expected words separated by whitespace; is this a text corpus?)")
 
 
 class IterableCorpus:
@@ -337,6 +372,11 @@ def _describe(value: object) -> str:
     if len(text) > 40:  # keep the one-line error message short
         text = text[:37] + "..."
     return f"a {type(value).__name__} {text}"
+
+
+def _encoded_length(text: str, encoding: str) -> int:
+    """Bytes ``text`` takes in ``encoding``, not counting a byte-order mark."""
+    return len(text.encode(encoding, "replace")) - len("".encode(encoding))
 
 
 def _check_encoding(encoding: object) -> str:

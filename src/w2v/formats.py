@@ -33,8 +33,10 @@ from __future__ import annotations
 
 import json
 import lzma
+import math
 import os
 import re
+import tokenize
 import zipfile
 import zlib
 from typing import BinaryIO, Sequence
@@ -70,8 +72,12 @@ _MAX_WORD_BYTES = 1 << 16
 # to allocate gigabytes for one row.
 _MAX_DIM = 1 << 20
 # Rows allocated up front when the header's count cannot be checked against the file
-# size (compressed input, or no header at all); the buffer doubles as needed.
+# size (compressed input, or no header at all); the buffer doubles as needed, so the
+# rows it holds always came from the file.
 _INITIAL_ROWS = 1 << 14
+# ... but never more than this many bytes up front: 16384 rows of a corrupt header's
+# dimension (up to _MAX_DIM) would be 64 GiB, asked for by a file of a few bytes.
+_INITIAL_BYTES = 1 << 26
 # Little-endian float32, as the C tool writes on every platform it runs on.
 _FLOAT32_LE = np.dtype("<f4")
 # Format of one text value: 9 significant digits round-trip every float32 (module doc).
@@ -83,6 +89,10 @@ _HEADER_MEMBER = "header.json"
 _VOCAB_MEMBER = "vocab.txt"
 _ARRAY_SUFFIX = ".npy"
 _ARRAY_NAME = re.compile(r"[A-Za-z0-9_]+\Z")
+# What numpy's .npy header parsing raises on a malformed header (it evaluates the header
+# as a Python literal, after tokenising it).
+_NPY_HEADER_ERRORS = (ValueError, TypeError, SyntaxError, tokenize.TokenError,
+                      RecursionError, EOFError)
 # Errors a decompressing stream raises on corrupt input, besides OSError and EOFError.
 # (bz2 reports corrupt data as OSError.)
 _STREAM_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile,
@@ -188,6 +198,11 @@ class _Rows:
         if self.n == len(self.array):
             return self.array
         return self.array[:self.n].copy()
+
+
+def _initial_rows(dim: int) -> int:
+    """Rows to allocate before the file has shown how many it holds."""
+    return max(1, min(_INITIAL_ROWS, _INITIAL_BYTES // (dim * _FLOAT32_LE.itemsize)))
 
 
 def _plain_size(path: str) -> int | None:
@@ -344,7 +359,7 @@ def load_word2vec(path, *, binary: bool | None = None, limit: int | None = None,
             per_row = 4 * dim + 2 if binary else 2 * dim + 2
             capacity = min(capacity, size // per_row + 1)
         else:
-            capacity = min(capacity, _INITIAL_ROWS)
+            capacity = min(capacity, _initial_rows(dim))
         rows = _Rows(dim, capacity, wanted)
         if binary:
             words = _read_binary_rows(reader, path, n_words, wanted, dim, rows, encoding,
@@ -452,8 +467,8 @@ def _read_text_rows(reader: _Reader, path: str, wanted: int | None, dim: int | N
                 if not 1 <= dim <= _MAX_DIM:
                     raise FormatError(f"{location}: {dim} values (expected 'word v1 ... vD' "
                                       f"with 1 <= D <= {_MAX_DIM})")
-                rows = _Rows(dim, _INITIAL_ROWS if wanted is None
-                             else min(wanted, _INITIAL_ROWS), wanted)
+                rows = _Rows(dim, _initial_rows(dim) if wanted is None
+                             else min(wanted, _initial_rows(dim)), wanted)
             elif len(fields) - 1 != dim:
                 source = "as on line 1" if glove else "as the header says"
                 hint = ""
@@ -700,7 +715,7 @@ def read_model_file(path) -> tuple[dict, list[str], np.ndarray, dict[str, np.nda
                 if name.endswith(_ARRAY_SUFFIX):
                     arrays[name[:-len(_ARRAY_SUFFIX)]] = _read_model_array(archive, name,
                                                                            path)
-    except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError,
+    except (zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError, NotImplementedError,
             RuntimeError) as exc:
         raise FormatError(f"{where(path)}: not a readable zip archive ({exc}; expected a "
                           "w2v model file)") from None
@@ -717,7 +732,7 @@ def _read_model_header(data: bytes, path: str) -> dict:
     location = f"{where(path)}[{_HEADER_MEMBER}]"
     try:
         header = json.loads(data.decode("utf-8"))
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise FormatError(f"{location}: not UTF-8 JSON ({exc}; expected a JSON object)") \
             from None
     if not isinstance(header, dict) or header.get("format") != MODEL_FORMAT:
@@ -759,18 +774,41 @@ def _read_model_vocab(data: bytes, path: str) -> tuple[list[str], np.ndarray]:
 
 
 def _read_model_array(archive: zipfile.ZipFile, name: str, path: str) -> np.ndarray:
+    """One ``.npy`` member, read without pickle.
+
+    The header's shape and dtype are checked against the bytes the member holds before
+    anything is allocated, so a corrupt header cannot ask for terabytes.
+    """
     location = f"{where(path)}[{name}]"
-    with archive.open(name) as member:
+    info = archive.getinfo(name)
+    with archive.open(info) as member:
         try:
-            array = np.load(member, allow_pickle=False)
-        except (ValueError, EOFError) as exc:
+            version = np.lib.format.read_magic(member)
+            if version == (1, 0):
+                shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(member)
+            elif version == (2, 0):
+                shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(member)
+            else:
+                raise ValueError(f".npy format version {version[0]}.{version[1]}; "
+                                 "this w2v reads 1.0 and 2.0")
+        except _NPY_HEADER_ERRORS as exc:
             raise FormatError(f"{location}: not a numeric .npy array ({exc})") from None
-    if isinstance(array, np.lib.npyio.NpzFile):
-        array.close()
-    if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
-        raise FormatError(f"{location}: holds {getattr(array, 'dtype', type(array))} "
-                          "(expected a numeric array)")
-    return array
+        if dtype.hasobject or dtype.kind not in "biuf":
+            raise FormatError(f"{location}: not a numeric .npy array (it holds {dtype}; "
+                              "expected numbers: w2v never loads pickled objects)")
+        needed = dtype.itemsize * math.prod(shape)
+        available = info.file_size - member.tell()
+        if needed != available or (info.compress_type == zipfile.ZIP_STORED
+                                   and info.file_size > os.path.getsize(path)):
+            raise FormatError(f"{location}: header says shape {shape} of {dtype} "
+                              f"({needed} bytes) but {max(available, 0)} bytes follow "
+                              "(expected as many; truncated or corrupt?)")
+        data = bytearray(needed)  # writable, unlike bytes: the model trains in place
+        if member.readinto(data) != needed:
+            raise FormatError(f"{location}: ends before its {needed} bytes of data "
+                              "(expected a complete array; truncated?)")
+    order = "F" if fortran_order else "C"
+    return np.frombuffer(data, dtype=dtype).reshape(shape, order=order)
 
 
 # --------------------------------------------------------------------------------------
@@ -808,6 +846,10 @@ def _detect_format(path) -> str:
     path = os.fspath(path)
     if is_model_file(path):
         return "model"
+    if os.path.isfile(path) and compression_of(path) == "zip" and not zipfile.is_zipfile(path):
+        # A model file cut short: say so, rather than "cannot open" or a vectors-file error.
+        raise FormatError(f"{where(path)}: truncated or corrupt zip archive (expected a w2v "
+                          "model file, or a zip holding one vectors file)")
     reader, path = _open(path)
     with reader.stream:
         first = reader.peek_line(_MAX_WORD_BYTES)
@@ -839,13 +881,23 @@ def load_keyed_vectors(path, *, vectors: str = "in", limit: int | None = None) -
 
 def _model_vectors(path, vectors: str, limit: int | None) -> KeyedVectors:
     path = os.fspath(path)
-    _, words, counts, arrays = read_model_file(path)
+    header, words, counts, arrays = read_model_file(path)
     if "word_vectors" not in arrays:
         raise FormatError(f"{where(path)}: no word_vectors.npy inside (expected the input "
                           "vectors of a w2v model)")
     matrix = arrays["word_vectors"]
+    params = header.get("params")
+    dim = params.get("dim") if isinstance(params, dict) else None
+    if isinstance(dim, int) and not isinstance(dim, bool) and matrix.shape[1] != dim:
+        raise FormatError(f"{where(path)}[word_vectors.npy]: {matrix.shape[1]} columns "
+                          f"(expected dim={dim}, as header.json says)")
+    context = arrays.get("context_vectors")
+    if context is not None and (context.ndim != 2 or context.shape[1] != matrix.shape[1]
+                                or not 0 <= len(words) - len(context) <= 1):
+        raise FormatError(f"{where(path)}[context_vectors.npy]: shape {context.shape} "
+                          f"(expected ({len(words)}, {matrix.shape[1]}), or "
+                          f"({len(words) - 1}, {matrix.shape[1]}) for hierarchical softmax)")
     if vectors != "in":
-        context = arrays.get("context_vectors")
         if context is None or context.shape != matrix.shape:
             raise ParameterError(
                 f"parameter vectors={vectors!r}: {path} has no output word vectors (a "

@@ -64,7 +64,7 @@ import numpy as np
 
 from . import _validation as V
 from ._fileio import atomic_write, open_binary
-from .corpus import as_corpus
+from .corpus import _READ_ERRORS, as_corpus
 from .errors import CorpusError, FormatError, where
 
 __all__ = [
@@ -475,7 +475,11 @@ class PhraseModel:
         """
         path = os.fspath(path)
         with open_binary(path, error=FormatError) as stream:
-            raw = stream.read()
+            try:
+                raw = stream.read()
+            except _READ_ERRORS as exc:
+                raise FormatError(f"{where(path)}: cannot decompress ({exc}) (expected an "
+                                  "intact compressed file)") from None
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import _validation as V
 from ._fileio import atomic_write, open_binary
-from .corpus import DEFAULT_MAX_SENTENCE_LENGTH, as_corpus
+from .corpus import _READ_ERRORS, DEFAULT_MAX_SENTENCE_LENGTH, as_corpus
 from .errors import CorpusError, ParameterError, VocabularyError, where
 
 __all__ = ["Vocabulary"]
@@ -130,7 +130,8 @@ class Vocabulary:
         Raises
         ------
         CorpusError
-            If the corpus cannot be read, or no word occurs ``min_count`` times.
+            If the corpus cannot be read, holds no words at all, or no word occurs
+            ``min_count`` times.
         ParameterError
             If a parameter is out of range.
         """
@@ -143,6 +144,11 @@ class Vocabulary:
         sentences = as_corpus(corpus, max_sentence_length=max_sentence_length,
                               errors=encoding_errors)
         counter, tokens, sentence_count = _count(sentences, max_vocab_size, progress)
+        if tokens == 0:
+            raise CorpusError(f"{sentences.description}: no word occurs at least "
+                              f"min_count={min_count} times: the corpus has no words at all "
+                              "(expected text: one sentence per line, words separated by "
+                              "whitespace)")
         kept = {w: c for w, c in counter.items() if c >= min_count}
         del counter
         if not kept:
@@ -276,7 +282,7 @@ class Vocabulary:
         counts: list[int] = []
         seen: dict[str, int] = {}
         with open_binary(path, error=VocabularyError) as stream:
-            for number, raw in enumerate(stream, start=1):
+            for number, raw in _numbered_lines(stream, path):
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
@@ -304,6 +310,21 @@ class Vocabulary:
         if not words:
             raise VocabularyError(f"{where(path)}: empty file (expected 'word count' lines)")
         return cls(words, counts)
+
+
+def _numbered_lines(stream, path) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) of a binary stream; decompression errors name the line."""
+    number = 0
+    while True:
+        try:
+            raw = stream.readline()
+        except _READ_ERRORS as exc:
+            raise VocabularyError(f"{where(path, line=number + 1)}: cannot decompress "
+                                  f"({exc}) (expected an intact compressed file)") from None
+        if not raw:
+            return
+        number += 1
+        yield number, raw
 
 
 def _count(sentences: Iterable[list[str]], max_vocab_size: int | None,
