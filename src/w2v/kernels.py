@@ -215,15 +215,21 @@ def _output_block(layer, context_vectors, hidden, n_hidden, grad_hidden, target,
             top = scores[r, 0]
             for t in range(1, n_targets):
                 top = max(top, scores[r, t])
+            # p_t = exp(s_t - top) / total, one float32 exp per word; the loss is
+            # -log p_target = log(total) + top - s_target
+            target_score = scores[r, target]
             total = 0.0
             for t in range(n_targets):
-                total += math.exp(scores[r, t] - top)
-            log_total = math.log(total) + top
-            loss += log_total - scores[r, target]
+                e = math.exp(scores[r, t] - top)
+                scores[r, t] = e
+                total += e
+            loss += math.log(total) + top - target_score
+            scale = alpha / total
             for t in range(n_targets):
-                p = math.exp(scores[r, t] - log_total)
-                y = 1.0 if t == target else 0.0
-                scores[r, t] = np.float32(alpha * (y - p))
+                g = -scale * scores[r, t]
+                if t == target:
+                    g += alpha
+                scores[r, t] = np.float32(g)
         else:
             # -log sig(s) for label 1, -log sig(-s) = -log(1 - sig(s)) for label 0; the
             # probability is floored so a saturated sigmoid costs a finite loss. One log
