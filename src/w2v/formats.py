@@ -804,9 +804,14 @@ def _read_model_array(archive: zipfile.ZipFile, name: str, path: str) -> np.ndar
                               f"({needed} bytes) but {max(available, 0)} bytes follow "
                               "(expected as many; truncated or corrupt?)")
         data = bytearray(needed)  # writable, unlike bytes: the model trains in place
-        if member.readinto(data) != needed:
-            raise FormatError(f"{location}: ends before its {needed} bytes of data "
-                              "(expected a complete array; truncated?)")
+        view, filled = memoryview(data), 0
+        while filled < needed:  # in chunks: no second full-size copy in memory
+            chunk = member.read(min(_CHUNK_BYTES, needed - filled))
+            if not chunk:
+                raise FormatError(f"{location}: ends after {filled} of its {needed} bytes "
+                                  "of data (expected a complete array; truncated?)")
+            view[filled:filled + len(chunk)] = chunk
+            filled += len(chunk)
     order = "F" if fortran_order else "C"
     return np.frombuffer(data, dtype=dtype).reshape(shape, order=order)
 
