@@ -448,6 +448,12 @@ def _parse_pairs(dataset: _Dataset) -> list[tuple[str, str, float]]:
 
 # -- vocabulary lookup ---------------------------------------------------------------------
 
+def load_similarity_pairs(path_or_name) -> list[tuple[str, str, float]]:
+    """The ``(word1, word2, human score)`` pairs of a bundled word-similarity set
+    (``"ws353"``, ``"simlex999"``, ...) or of a file in the same format."""
+    return _parse_pairs(_resolve(path_or_name, "similarity"))
+
+
 class _Lookup:
     """The restricted vocabulary as gensim sees it: key (word, upper-cased if case
     insensitive) -> the first row with that key; every row's key id."""

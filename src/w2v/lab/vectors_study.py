@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import _validation as V
 from ..errors import VocabularyError
-from ..evaluation import _parse_pairs, _resolve, evaluate_similarity, spearman
+from ..evaluation import evaluate_similarity, load_similarity_pairs, spearman
 from .pmi import SIMILARITY_BENCHMARKS
 
 __all__ = ["MODES", "neighbours", "in_out_similarity", "vector_scores",
@@ -99,7 +99,7 @@ def vector_scores(model, benchmarks=SIMILARITY_BENCHMARKS) -> dict:
         for mode, which in (("in", "in"), ("out", "out"), ("sum", "sum")):
             row[mode] = evaluate_similarity(model.vectors(which), name,
                                             restrict_vocab=None).spearman
-        row["in-out"], _ = in_out_similarity(model, _parse_pairs(_resolve(name, "similarity")))
+        row["in-out"], _ = in_out_similarity(model, load_similarity_pairs(name))
         scores[name] = row
     return scores
 
