@@ -186,3 +186,21 @@ def test_a_100k_word_model_answers_searches_within_budget():
             timings.append(time.perf_counter() - start)
             assert response.status_code == 200
         assert np.median(timings) < LATENCY_BUDGET_S, (path, timings)
+
+
+def test_lab_pages_are_served_and_unknown_ones_are_json_errors(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from w2v.explorer.app import create_app, load_store
+    from w2v.model import Word2Vec
+
+    corpus = [["the", "cat", "sat"], ["the", "dog", "sat"], ["a", "car", "drove"]] * 50
+    path = tmp_path / "m.w2v"
+    Word2Vec(dim=8, window=2, min_count=1, epochs=2).fit(corpus).save(path)
+    client = TestClient(create_app(load_store(path, evaluate=False)))
+    toy = client.get("/lab/toy")
+    assert toy.status_code == 200 and "darkest" in toy.text
+    vectors = client.get("/lab/vectors")
+    assert vectors.status_code == 200 and "output vectors" in vectors.text
+    missing = client.get("/lab/..%2F..%2Fetc%2Fpasswd")
+    assert missing.status_code == 404 and missing.json()["error"] == "not found"

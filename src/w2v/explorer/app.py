@@ -66,7 +66,8 @@ class VectorStore:
 
     def __init__(self, loaders: Mapping[str, KeyedVectors | Callable[[], KeyedVectors]], *,
                  name: str = "model",
-                 evaluation: Callable[[KeyedVectors], dict] | None = None):
+                 evaluation: Callable[[KeyedVectors], dict] | None = None,
+                 lab_pages: Mapping[str, Callable[[], str]] | None = None):
         if "in" not in loaders:
             raise ParameterError("parameter loaders: expected an 'in' entry (input vectors)")
         for kind in loaders:
@@ -77,6 +78,8 @@ class VectorStore:
         self._failed: dict[str, str] = {}
         self._evaluation = evaluation
         self._evaluation_result: dict | None = None
+        self._lab_pages = dict(lab_pages or {})
+        self._lab_html: dict[str, str] = {}
         self._lock = threading.Lock()
         base = self.get("in")
         # Autocomplete: words sorted, with their frequency rank, for prefix ranges.
@@ -101,6 +104,16 @@ class VectorStore:
                 kv.unit_vectors()  # normalise once, not in the first request's time
                 self._loaded[kind] = kv
             return self._loaded[kind]
+
+    def lab_page(self, name: str) -> str | None:
+        """The HTML of the lab report ``name`` (built once, on first request), or None
+        when this explorer has no such page."""
+        if name not in self._lab_pages:
+            return None
+        with self._lock:
+            if name not in self._lab_html:
+                self._lab_html[name] = self._lab_pages[name]()
+            return self._lab_html[name]
 
     def complete(self, prefix: str, limit: int) -> list[str]:
         """Up to ``limit`` words starting with ``prefix``, most frequent first."""
@@ -208,6 +221,14 @@ def create_app(store: VectorStore):
         return Response(_asset_text(package, file_name), media_type=media_type,
                         headers={"Cache-Control": "max-age=3600"})
 
+    @app.get("/lab/{name}", response_class=HTMLResponse)
+    def lab(name: str):
+        html = store.lab_page(name)   # a fixed table of pages: the name is only a key
+        if html is None:
+            return _error(404, "not found", f"no lab page {name[:40]!r} for this model "
+                          "(toy always; vectors for negative-sampling model files)")
+        return HTMLResponse(html)
+
     @app.get("/api/info")
     def info():
         kv = store.get("in")
@@ -299,10 +320,36 @@ def load_store(path: str | os.PathLike, *, evaluate: bool = True,
     if is_model_file(path):
         loaders["out"] = lambda: load_keyed_vectors(path, vectors="out")
         loaders["sum"] = lambda: load_keyed_vectors(path, vectors="sum")
+    def toy_page() -> str:
+        from ..lab import build_toy_report
+
+        return build_toy_report().render()
+
+    lab_pages = {"toy": toy_page}
+    if is_model_file(path):
+        def vectors_page() -> str:
+            from ..lab import build_vectors_report
+            from ..model import Word2Vec
+
+            return build_vectors_report(Word2Vec.load(path),
+                                        model_name=os.path.basename(path)).render()
+
+        if "ns" == _model_loss(path):
+            lab_pages["vectors"] = vectors_page
     evaluation = None
     if evaluate:
         from ..evaluation import evaluate as run_evaluation
 
         def evaluation(kv: KeyedVectors) -> dict:
             return run_evaluation(kv, suite=suite, name=os.path.basename(path)).to_dict()
-    return VectorStore(loaders, name=os.path.basename(path), evaluation=evaluation)
+    return VectorStore(loaders, name=os.path.basename(path), evaluation=evaluation,
+                       lab_pages=lab_pages)
+
+
+def _model_loss(path: str) -> str | None:
+    """The output layer a native model file was trained with."""
+    from ..formats import read_model_file
+
+    header = read_model_file(path)[0]
+    params = header.get("params")
+    return params.get("loss") if isinstance(params, dict) else None
