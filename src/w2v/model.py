@@ -796,7 +796,13 @@ class _Trainer:
         if words == 0:
             raise TrainingError("the corpus yielded no in-vocabulary words to train on "
                                 "(is it the corpus the vocabulary was built from?)")
-        mean = loss / examples if examples else float("nan")
+        if examples == 0:
+            raise TrainingError(
+                f"epoch {m.epochs_trained_ + 1} had no training examples: after "
+                f"subsampling (sample={m.sample:g}) no sentence kept two words within "
+                "the window (expected sentences of several words; lower 'sample' or use "
+                "a larger corpus)")
+        mean = loss / examples
         m.loss_history_.append(mean)
         m.epochs_trained_ += 1
         info = {"epoch": m.epochs_trained_, "loss": mean, "examples": examples,
