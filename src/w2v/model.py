@@ -524,8 +524,6 @@ class _Trainer:
         self.offset = 0              # words handed out so far: drives the learning rate
         self.position = (0, 0)       # (epoch, chunks of it handed out)
         self.start_epoch, self.skip_chunks = 0, 0
-        self.epochs_trained_before = model.epochs_trained_
-        self.loss_history_before = list(model.loss_history_)
         self.words_before_resume = 0
         if resume is not None:
             self._restore(resume)
@@ -545,8 +543,6 @@ class _Trainer:
         self.start_epoch, self.skip_chunks = int(state["epoch"]), int(state["chunks_done"])
         self.position = (self.start_epoch, self.skip_chunks)
         self.offset = int(state["words_offset"])
-        self.epochs_trained_before = int(state["epochs_trained_before"])
-        self.loss_history_before = [float(x) for x in state["loss_history_before"]]
         saved_threads = int(state["threads"])
         if saved_threads == self.n_threads:
             for t in range(self.n_threads):
@@ -766,8 +762,6 @@ class _Trainer:
             "epochs": self.epochs, "epoch": epoch, "chunks_done": chunks_done,
             "words_offset": self.offset, "alpha": self.alpha, "min_alpha": self.min_alpha,
             "threads": self.n_threads, "words_per_epoch": self.words_per_epoch,
-            "epochs_trained_before": self.epochs_trained_before,
-            "loss_history_before": list(self.loss_history_before),
         }
         arrays = {
             "rng_states": np.array([r[0] for r in self.rngs], dtype=np.uint64),
