@@ -131,7 +131,10 @@ class Word2Vec:
         The output matrix ``W_out`` (V x dim) for ``ns`` and ``softmax``; the (V - 1) x
         dim inner-node vectors of the Huffman tree for ``hs``.
     loss_history_ : list of float
-        Mean loss per prediction, one entry per trained epoch.
+        Mean loss per prediction, one entry per trained epoch: an online estimate, each
+        prediction's loss taken just before its own update. It need not fall in every
+        epoch: on the demo corpus it rises slightly over the last epochs, as the
+        learning rate approaches zero, while the vectors keep improving.
     epochs_trained_ : int
     words_per_second_ : float
         Tokens read per second of the last :meth:`train` call.
