@@ -17,11 +17,16 @@ import lzma
 import os
 import tempfile
 import zipfile
+import zlib
 from typing import BinaryIO, Iterator
 
 from .errors import CorpusError, W2VError, where
 
-__all__ = ["open_binary", "atomic_write", "atomic_dir", "compression_of"]
+__all__ = ["open_binary", "atomic_write", "atomic_dir", "compression_of", "READ_ERRORS"]
+
+#: What reading a (possibly compressed) stream can raise on corrupt or truncated input;
+#: every reader turns these into its own W2VError.
+READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile)
 
 # Magic numbers of the compressed formats we read transparently.
 _MAGIC = (

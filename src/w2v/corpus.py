@@ -17,15 +17,12 @@ beyond one block of text.
 from __future__ import annotations
 
 import codecs
-import lzma
 import os
 import re
-import zipfile
-import zlib
 from typing import Iterable, Iterator
 
 from . import _validation as V
-from ._fileio import open_binary
+from ._fileio import READ_ERRORS, open_binary
 from .errors import CorpusError, where
 
 __all__ = ["TextCorpus", "IterableCorpus", "as_corpus", "DEFAULT_MAX_SENTENCE_LENGTH",
@@ -60,9 +57,6 @@ ENCODING_ERRORS = ("strict", "replace", "ignore")
 
 # Encodings in which NUL bytes are ordinary text, so a NUL does not mean "binary file".
 _WIDE_ENCODINGS = ("utf_16", "utf_32")
-
-# Exceptions the decompressors raise on corrupt or truncated input while reading.
-_READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile)
 
 
 class TextCorpus:
@@ -160,7 +154,7 @@ class TextCorpus:
             while True:
                 try:
                     raw = stream.read(block_size)
-                except _READ_ERRORS as exc:
+                except READ_ERRORS as exc:
                     raise CorpusError(f"{where(path, offset=offset)}: cannot decompress "
                                       f"({exc}) (expected an intact compressed file)") from None
                 final = not raw

@@ -46,7 +46,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ._fileio import open_binary
-from .corpus import _READ_ERRORS
+from ._fileio import READ_ERRORS
 from ._validation import check_bool, check_choice, check_int, fail
 from .errors import EvaluationDataError, where
 from .vectors import KeyedVectors
@@ -372,7 +372,7 @@ def _resolve(path_or_name, kind: str) -> _Dataset:
     with open_binary(path, error=EvaluationDataError) as f:
         try:
             data = f.read()
-        except _READ_ERRORS as exc:  # OSError, or a corrupt compressed file
+        except READ_ERRORS as exc:  # OSError, or a corrupt compressed file
             raise EvaluationDataError(f"{where(path)}: cannot read ({exc})") from None
     name = os.path.basename(path)
     for suffix in (".gz", ".bz2", ".xz", ".zip", ".txt", ".tsv", ".csv"):

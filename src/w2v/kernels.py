@@ -141,14 +141,6 @@ def seed_rng(seed: int, stream: int = 0) -> np.ndarray:
     return np.array([z or 0x2545F4914F6CDD1D], dtype=np.uint64)
 
 
-@nb.njit(nogil=True, cache=True)
-def _log_sigmoid(x):
-    """log(sigmoid(x)), stable for large |x|."""
-    if x >= 0.0:
-        return -math.log1p(math.exp(-min(x, MAX_SCORE)))
-    return x - math.log1p(math.exp(max(x, -MAX_SCORE)))
-
-
 _MAX_SCORE_32 = np.float32(MAX_SCORE)
 _ONE_32 = np.float32(1.0)
 

@@ -569,7 +569,7 @@ class _Trainer:
         return self.alpha - (self.alpha - self.min_alpha) * frac
 
     # -- chunks --------------------------------------------------------------------------
-    def _encode(self, epoch: int, cache: _EncodedCache | None):
+    def _encode(self, cache: _EncodedCache | None):
         """Yield (tokens, starts) chunks of about chunk_words tokens from the text."""
         vocab = self.model.vocabulary_
         limit = self.model.chunk_words
@@ -668,7 +668,8 @@ class _Trainer:
         while True:
             with self.lock:
                 idle = self.completed >= self.submitted
-            if idle or self.stop.is_set() and self.queue.unfinished_tasks == 0:
+            # when stopping, workers skip queued chunks without counting them done
+            if idle or (self.stop.is_set() and self.queue.unfinished_tasks == 0):
                 return
             time.sleep(_POLL_SECONDS / 10)
             self._refresh(bar, epoch)
@@ -699,7 +700,7 @@ class _Trainer:
                 if cache is not None and cache.complete:
                     source = cache.read()
                 else:
-                    source = self._encode(epoch, cache)
+                    source = self._encode(cache)
                 for index, (tokens, starts) in enumerate(source):
                     if index < skip:      # done before the checkpoint we resumed from
                         continue

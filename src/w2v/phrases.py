@@ -64,7 +64,8 @@ import numpy as np
 
 from . import _validation as V
 from ._fileio import atomic_write, open_binary
-from .corpus import _READ_ERRORS, as_corpus
+from ._fileio import READ_ERRORS
+from .corpus import as_corpus
 from .errors import CorpusError, FormatError, where
 
 __all__ = [
@@ -477,7 +478,7 @@ class PhraseModel:
         with open_binary(path, error=FormatError) as stream:
             try:
                 raw = stream.read()
-            except _READ_ERRORS as exc:
+            except READ_ERRORS as exc:
                 raise FormatError(f"{where(path)}: cannot decompress ({exc}) (expected an "
                                   "intact compressed file)") from None
         try:

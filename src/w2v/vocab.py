@@ -18,8 +18,8 @@ from typing import Iterable, Iterator, Mapping
 import numpy as np
 
 from . import _validation as V
-from ._fileio import atomic_write, open_binary
-from .corpus import _READ_ERRORS, DEFAULT_MAX_SENTENCE_LENGTH, as_corpus
+from ._fileio import READ_ERRORS, atomic_write, open_binary
+from .corpus import DEFAULT_MAX_SENTENCE_LENGTH, as_corpus
 from .errors import CorpusError, ParameterError, VocabularyError, where
 
 __all__ = ["Vocabulary"]
@@ -323,7 +323,7 @@ def _numbered_lines(stream, path) -> Iterator[tuple[int, bytes]]:
     while True:
         try:
             raw = stream.readline()
-        except _READ_ERRORS as exc:
+        except READ_ERRORS as exc:
             raise VocabularyError(f"{where(path, line=number + 1)}: cannot decompress "
                                   f"({exc}) (expected an intact compressed file)") from None
         if not raw:
