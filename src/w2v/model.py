@@ -28,7 +28,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from . import _validation as V
-from . import kernels
+from . import kernels, specialise
 from .corpus import DEFAULT_MAX_SENTENCE_LENGTH, as_corpus
 from .errors import (DivergenceError, FormatError, ParameterError, TrainingError,
                      TrainingInterrupted)
@@ -527,6 +527,12 @@ class _Trainer:
         self.examples = [[0] * epochs for _ in range(self.n_threads)]
         self.words = [[0] * epochs for _ in range(self.n_threads)]
         self.rngs = [kernels.seed_rng(model.seed, t) for t in range(self.n_threads)]
+        # chosen (and compiled or loaded from the cache) once, before any thread starts
+        self.kernel = specialise.kernel_for(
+            arch=kernels.ARCH_CBOW if model.arch == "cbow" else kernels.ARCH_SKIPGRAM,
+            layer={"ns": kernels.LAYER_NS, "hs": kernels.LAYER_HS,
+                   "softmax": kernels.LAYER_SOFTMAX}[model.loss],
+            negative=model.negative, batch_contexts=model.batch_contexts)
         self.offset = 0              # words handed out so far: drives the learning rate
         self.position = (0, 0)       # (epoch, chunks of it handed out)
         self.start_epoch, self.skip_chunks = 0, 0
@@ -610,6 +616,7 @@ class _Trainer:
         arch = kernels.ARCH_CBOW if m.arch == "cbow" else kernels.ARCH_SKIPGRAM
         layer = {"ns": kernels.LAYER_NS, "hs": kernels.LAYER_HS,
                  "softmax": kernels.LAYER_SOFTMAX}[m.loss]
+        train_chunk = self.kernel
         while True:
             chunk = self.queue.get()
             try:
@@ -617,7 +624,7 @@ class _Trainer:
                     return
                 if self.stop.is_set():
                     continue
-                loss, examples, words = kernels.train_chunk(
+                loss, examples, words = train_chunk(
                     m.word_vectors_, m.context_vectors_, chunk.tokens, chunk.starts,
                     m._keep_prob, arch, layer, int(m.cbow_mean), int(m.batch_contexts),
                     m.window, int(m.shrink_windows), m.negative, m._alias[0], m._alias[1],

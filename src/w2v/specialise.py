@@ -1,0 +1,293 @@
+r"""Negative-sampling kernels specialised per setting: generated, compiled once, cached.
+
+:func:`w2v.kernels.train_chunk` is one loop for every architecture and output layer; its
+inner loops run over runtime counts. For negative sampling the number of output rows is
+fixed by the settings (``k = 1 + negative``), and a kernel that knows it can keep the k
+row indices and the k errors in registers and fuse its loops:
+
+* the k scores of a hidden vector come from **one** pass over the dimension with k
+  accumulators (the hidden vector is loaded once, not k times);
+* the input-vector step ``W_in[c] += sum_t g_t o_t`` is **one** pass with k terms
+  (``W_in[c]`` is loaded and stored once, not k times), with no ``grad_hidden`` buffer;
+* the output-row step adds two hidden vectors per pass.
+
+Numba cannot unroll over a runtime count, and index arrays read inside a loop that
+stores to another array defeat LLVM's vectoriser (it must assume they may alias), so
+the unrolled statements are written out as source text with scalar locals ``t0..tK``
+and ``g0..gK``. This module writes that source to a file in a cache directory (one per
+``(architecture, negative)``; the dimension stays a runtime value: baking it in measured
+no faster) and imports it, so Numba's on-disk cache works as for any module: the first
+use of a setting compiles (about 2-4 s), later processes load the machine code.
+
+Measured single-thread on the 17M-word corpus (skip-gram, dim 100, window 5,
+negative 5, 2M words; ``benchmarks/specialised_kernels.py``): see that script's docstring.
+
+The generated kernels have the same signature as :func:`w2v.kernels.train_chunk` (the
+baked-in ``arch``, ``layer``, ``negative`` and ``batch_contexts`` arguments are
+ignored) and the same semantics: the same random draws in the same order, so the same
+negatives; a negative that equals the positive word is kept in the block with a zero
+error instead of being skipped, which adds nothing to either gradient or the loss.
+Only the order of float additions differs, so results equal the generic kernel's to
+rounding (``tests/test_specialise.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+import threading
+
+import numba
+
+from . import kernels
+
+__all__ = ["ns_kernel", "kernel_for", "cache_directory", "MAX_SPECIALISED_NEGATIVE"]
+
+#: Above this many negatives the generic kernel is used: the generated source grows
+#: linearly with the count (compile time with it), and with that many output rows the
+#: per-row work, not loop overhead, dominates anyway.
+MAX_SPECIALISED_NEGATIVE = 32
+
+#: Environment variable that overrides where generated kernels (and Numba's cache of
+#: them) are written.
+CACHE_ENV = "W2V_KERNEL_CACHE"
+
+_loaded: dict[tuple[int, int], object] = {}
+_lock = threading.Lock()
+
+
+def cache_directory() -> str:
+    """Where generated kernel sources live: ``$W2V_KERNEL_CACHE``, else
+    ``$XDG_CACHE_HOME/w2v/kernels`` (``~/.cache/w2v/kernels``), else a per-user folder
+    in the temporary directory when the home cache cannot be written."""
+    override = os.environ.get(CACHE_ENV)
+    if override:
+        return override
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "w2v", "kernels")
+
+
+def _writable_directory() -> str:
+    for folder in (cache_directory(),
+                   os.path.join(tempfile.gettempdir(), f"w2v-kernels-{os.getuid()}")):
+        try:
+            os.makedirs(folder, exist_ok=True)
+            if os.access(folder, os.W_OK | os.X_OK):
+                return folder
+        except OSError:
+            continue
+    raise OSError("no writable directory for generated kernels")
+
+
+def kernel_for(*, arch: int, layer: int, negative: int, batch_contexts: bool):
+    """The fastest kernel for a setting: a specialised one for negative sampling (with
+    batched contexts for skip-gram), else :func:`w2v.kernels.train_chunk`."""
+    if (layer == kernels.LAYER_NS and 1 <= negative <= MAX_SPECIALISED_NEGATIVE
+            and (arch == kernels.ARCH_CBOW or batch_contexts)):
+        try:
+            return ns_kernel(arch, negative)
+        except OSError:  # no writable cache anywhere: the generic kernel still works
+            return kernels.train_chunk
+    return kernels.train_chunk
+
+
+def ns_kernel(arch: int, negative: int):
+    """The specialised negative-sampling ``train_chunk`` for ``arch`` and ``negative``."""
+    key = (int(arch), int(negative))
+    with _lock:
+        if key not in _loaded:
+            _loaded[key] = _load(*key)
+        return _loaded[key]
+
+
+def _load(arch: int, negative: int):
+    source = generate_source(arch, negative)
+    # The name hashes the source and the generic kernel module it imports from, so a new
+    # w2v (or Numba) never loads a stale cached kernel: it gets a new file.
+    with open(kernels.__file__, "rb") as f:
+        base = f.read()
+    digest = hashlib.sha256(source.encode() + base + numba.__version__.encode()).hexdigest()
+    name = f"w2v_ns_{'cbow' if arch == kernels.ARCH_CBOW else 'sg'}{negative}_{digest[:16]}"
+    folder = _writable_directory()
+    path = os.path.join(folder, name + ".py")
+    if not os.path.exists(path):
+        # write-then-rename: a concurrent process sees no file or the whole file, and the
+        # file is never rewritten (Numba's cache index is keyed by its modification time)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".py")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(source)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module.train_chunk
+
+
+# -- source generation ---------------------------------------------------------------------
+
+def _lines(template: str, k: int, sep: str = "; ") -> str:
+    """``template`` formatted for t = 0..k-1, joined (``{t}`` is the row number)."""
+    return sep.join(template.format(t=t) for t in range(k))
+
+
+def generate_source(arch: int, negative: int) -> str:
+    """Python source of a ``train_chunk`` for negative sampling with ``negative`` draws."""
+    k = 1 + negative
+    i12, i16 = " " * 12, " " * 16
+    draw = "\n".join(
+        [f"{' ' * 12}t0 = centre"]
+        + [f"{' ' * 12}t{t} = _draw_negative(rng, alias_threshold, alias_index)"
+           for t in range(1, k)]
+        + [f"{' ' * 12}{_lines('targets[{t}] = t{t}', k)}"])
+
+    def dots(row: str, indent: str) -> str:
+        # k scores of hidden[row] in one pass, then the errors g_t = alpha (y_t - sig(s_t))
+        # stored in scores[row, t]; the loss -log sig(s_0) - sum log sig(-s_t) with one
+        # log per LOG_BATCH factors. A negative equal to the positive gets g = 0, no loss.
+        out = [indent + _lines("s{t} = _ZERO", k),
+               f"{indent}for d in range(dim):",
+               f"{indent}    h = hidden[{row}, d]"]
+        out += [f"{indent}    s{t} += h * context_vectors[t{t}, d]" for t in range(k)]
+        out += [f"{indent}o0 = _sigmoid(s0)",
+                f"{indent}product = max(o0, MIN_PROBABILITY)",
+                f"{indent}scores[{row}, 0] = np.float32(alpha * (_ONE - o0))"]
+        for t in range(1, k):
+            if t % kernels.LOG_BATCH == 0:
+                out += [f"{indent}loss -= math.log(product)", f"{indent}product = 1.0"]
+            out += [f"{indent}if t{t} != centre:",
+                    f"{indent}    o{t} = _sigmoid(s{t})",
+                    f"{indent}    product *= max(1.0 - o{t}, MIN_PROBABILITY)",
+                    f"{indent}    scores[{row}, {t}] = np.float32(alpha * -o{t})",
+                    f"{indent}else:",
+                    f"{indent}    scores[{row}, {t}] = _ZERO"]
+        out.append(f"{indent}loss -= math.log(product)")
+        return "\n".join(out)
+
+    fused = " + ".join(f"g{t} * context_vectors[t{t}, d]" for t in range(k))
+    if arch == kernels.ARCH_CBOW:
+        body = f"""\
+            # hidden = sum (or mean) of the context rows
+            row = contexts[0]
+            for d in range(dim):
+                hidden[0, d] = word_vectors[row, d]
+            for c in range(1, n_ctx):
+                row = contexts[c]
+                for d in range(dim):
+                    hidden[0, d] += word_vectors[row, d]
+            if cbow_mean:
+                for d in range(dim):
+                    hidden[0, d] = hidden[0, d] / n_ctx
+{dots("0", i12)}
+            # grad_h = sum_t g_t o_t with the old output rows, then o_t += g_t h
+            {_lines("g{t} = scores[0, {t}]", k)}
+            for d in range(dim):
+                grad_hidden[0, d] = {fused}
+            for t in range(K):
+                o = targets[t]
+                g = scores[0, t]
+                for d in range(dim):
+                    context_vectors[o, d] += g * hidden[0, d]
+            for c in range(n_ctx):
+                row = contexts[c]
+                for d in range(dim):
+                    word_vectors[row, d] += grad_hidden[0, d]
+            examples += 1"""
+    else:
+        body = f"""\
+            # HogBatch: every context row predicts the centre through the same k rows
+            for r in range(n_ctx):
+                row = contexts[r]
+                for d in range(dim):
+                    hidden[r, d] = word_vectors[row, d]
+            for r in range(n_ctx):
+{dots("r", i16)}
+            # W_in[c] += sum_t g_t o_t (old output rows), one fused pass per context
+            for r in range(n_ctx):
+                row = contexts[r]
+                {_lines("g{t} = scores[r, {t}]", k)}
+                for d in range(dim):
+                    word_vectors[row, d] += {fused}
+            # o_t += sum_r g_rt h_r, two hidden rows per pass
+            for t in range(K):
+                o = targets[t]
+                r = 0
+                while r + 1 < n_ctx:
+                    ga = scores[r, t]
+                    gb = scores[r + 1, t]
+                    for d in range(dim):
+                        context_vectors[o, d] += ga * hidden[r, d] + gb * hidden[r + 1, d]
+                    r += 2
+                if r < n_ctx:
+                    ga = scores[r, t]
+                    for d in range(dim):
+                        context_vectors[o, d] += ga * hidden[r, d]
+            examples += n_ctx"""
+    return f'''\
+# Generated by w2v.specialise: negative sampling, {"CBOW" if arch == kernels.ARCH_CBOW
+                                                  else "skip-gram (batched)"}, negative={negative}.
+# Do not edit: the file name hashes this source, so a change gets a new file.
+import math
+
+import numba as nb
+import numpy as np
+
+from w2v.kernels import (FASTMATH, MIN_PROBABILITY, _draw_negative, _next_below,
+                         _next_float, _sigmoid)
+
+K = {k}
+_ZERO = np.float32(0.0)
+_ONE = np.float32(1.0)
+
+
+@nb.njit(nogil=True, cache=True, fastmath=FASTMATH)
+def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_prob,
+                arch, layer, cbow_mean, batch_contexts, window, shrink_windows, negative,
+                alias_threshold, alias_index, hs_points, hs_codes, hs_lengths,
+                alpha_start, alpha_end, rng,
+                kept, contexts, targets, labels, hidden, grad_hidden, scores):
+    n_tokens = tokens.shape[0]
+    dim = word_vectors.shape[1]
+    loss = 0.0
+    examples = 0
+    span = max(n_tokens - 1, 1)
+    for sent in range(sentence_starts.shape[0] - 1):
+        start = sentence_starts[sent]
+        stop = sentence_starts[sent + 1]
+        n = 0
+        for pos in range(start, stop):
+            w = tokens[pos]
+            p = keep_prob[w]
+            if p < 1.0 and _next_float(rng) >= p:
+                continue
+            kept[n] = w
+            n += 1
+        if n < 2:
+            continue
+        for i in range(n):
+            frac = (start + (stop - start) * i / n) / span
+            alpha = alpha_start + (alpha_end - alpha_start) * frac
+            reach = window
+            if shrink_windows:
+                reach = window - _next_below(rng, window)
+            centre = kept[i]
+            n_ctx = 0
+            for j in range(max(0, i - reach), min(n, i + reach + 1)):
+                if j != i:
+                    contexts[n_ctx] = kept[j]
+                    n_ctx += 1
+            if n_ctx == 0:
+                continue
+{draw}
+{body}
+    return loss, examples, n_tokens
+'''
+
