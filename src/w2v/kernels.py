@@ -193,14 +193,28 @@ def _output_block(layer, context_vectors, hidden, n_hidden, grad_hidden, target,
     dim = hidden.shape[1]
     loss = 0.0
     softmax = layer == LAYER_SOFTMAX
-    # 1. scores s[r, t] = h_r . o_t
+    # 1. scores s[r, t] = h_r . o_t, two output rows per pass over the dimension (each
+    #    h_r[d] is loaded once for both; row indices are scalars, so LLVM vectorises)
     for r in range(n_hidden):
-        for t in range(n_targets):
-            row = t if softmax else targets[t]
-            s = np.float32(0.0)
+        t = 0
+        while t + 1 < n_targets:
+            row_a = t if softmax else targets[t]
+            row_b = t + 1 if softmax else targets[t + 1]
+            s_a = np.float32(0.0)
+            s_b = np.float32(0.0)
             for d in range(dim):
-                s += hidden[r, d] * context_vectors[row, d]
-            scores[r, t] = s
+                h = hidden[r, d]
+                s_a += h * context_vectors[row_a, d]
+                s_b += h * context_vectors[row_b, d]
+            scores[r, t] = s_a
+            scores[r, t + 1] = s_b
+            t += 2
+        if t < n_targets:
+            row_a = t if softmax else targets[t]
+            s_a = np.float32(0.0)
+            for d in range(dim):
+                s_a += hidden[r, d] * context_vectors[row_a, d]
+            scores[r, t] = s_a
     # 2. errors g[r, t] = alpha * (y_t - out_t), and the loss
     for r in range(n_hidden):
         if softmax:
@@ -240,19 +254,37 @@ def _output_block(layer, context_vectors, hidden, n_hidden, grad_hidden, target,
                     pending = 0
                 scores[r, t] = np.float32(alpha * (labels[t] - out))
             loss -= math.log(product)
-    # 3. grad_h += g . o (old output rows), then 4. o += g^T . h
+    # 3. grad_h += g . o (old output rows), two output rows per pass
     for r in range(n_hidden):
-        for t in range(n_targets):
-            row = t if softmax else targets[t]
-            g = scores[r, t]
+        t = 0
+        while t + 1 < n_targets:
+            row_a = t if softmax else targets[t]
+            row_b = t + 1 if softmax else targets[t + 1]
+            g_a = scores[r, t]
+            g_b = scores[r, t + 1]
             for d in range(dim):
-                grad_hidden[r, d] += g * context_vectors[row, d]
+                grad_hidden[r, d] += g_a * context_vectors[row_a, d] + \
+                    g_b * context_vectors[row_b, d]
+            t += 2
+        if t < n_targets:
+            row_a = t if softmax else targets[t]
+            g_a = scores[r, t]
+            for d in range(dim):
+                grad_hidden[r, d] += g_a * context_vectors[row_a, d]
+    # 4. o += g^T . h, two hidden vectors per pass
     for t in range(n_targets):
         row = t if softmax else targets[t]
-        for r in range(n_hidden):
-            g = scores[r, t]
+        r = 0
+        while r + 1 < n_hidden:
+            g_a = scores[r, t]
+            g_b = scores[r + 1, t]
             for d in range(dim):
-                context_vectors[row, d] += g * hidden[r, d]
+                context_vectors[row, d] += g_a * hidden[r, d] + g_b * hidden[r + 1, d]
+            r += 2
+        if r < n_hidden:
+            g_a = scores[r, t]
+            for d in range(dim):
+                context_vectors[row, d] += g_a * hidden[r, d]
     return loss
 
 
@@ -323,12 +355,18 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
             if n_ctx == 0:
                 continue
             if arch == ARCH_CBOW:
+                # context rows outer, dimension inner: contiguous, vectorised loads
+                row = contexts[0]
                 for d in range(dim):
-                    acc = np.float32(0.0)
-                    for c in range(n_ctx):
-                        acc += word_vectors[contexts[c], d]
-                    hidden[0, d] = acc / n_ctx if cbow_mean else acc
+                    hidden[0, d] = word_vectors[row, d]
                     grad_hidden[0, d] = 0.0
+                for c in range(1, n_ctx):
+                    row = contexts[c]
+                    for d in range(dim):
+                        hidden[0, d] += word_vectors[row, d]
+                if cbow_mean:
+                    for d in range(dim):
+                        hidden[0, d] = hidden[0, d] / n_ctx
                 n_t = _output_targets(layer, centre, negative, alias_threshold, alias_index,
                                       hs_points, hs_codes, hs_lengths, n_rows, rng, targets,
                                       labels)
