@@ -158,10 +158,10 @@ def generate_source(arch: int, negative: int) -> str:
                f"{indent}    h = hidden[{row}, d]"]
         out += [f"{indent}    s{t} += h * context_vectors[t{t}, d]" for t in range(k)]
         out += [f"{indent}o0 = _sigmoid(s0)",
-                f"{indent}product = max(o0, MIN_PROBABILITY)",
+                f"{indent}product *= max(o0, MIN_PROBABILITY)",
                 f"{indent}scores[{row}, 0] = np.float32(alpha * (_ONE - o0))"]
         for t in range(1, k):
-            if t % kernels.LOG_BATCH == 0:
+            if t % kernels.LOG_BATCH == 0:  # only when k > LOG_BATCH
                 out += [f"{indent}loss -= math.log(product)", f"{indent}product = 1.0"]
             out += [f"{indent}if t{t} != centre:",
                     f"{indent}    o{t} = _sigmoid(s{t})",
@@ -169,7 +169,14 @@ def generate_source(arch: int, negative: int) -> str:
                     f"{indent}    scores[{row}, {t}] = np.float32(alpha * -o{t})",
                     f"{indent}else:",
                     f"{indent}    scores[{row}, {t}] = _ZERO"]
-        out.append(f"{indent}loss -= math.log(product)")
+        if k > kernels.LOG_BATCH:
+            out += [f"{indent}loss -= math.log(product)", f"{indent}product = 1.0"]
+        else:  # the product carries over rows (and centre words): one log per ROWS_PER_LOG
+            out += [f"{indent}pending += 1",
+                    f"{indent}if pending == ROWS_PER_LOG:",
+                    f"{indent}    loss -= math.log(product)",
+                    f"{indent}    product = 1.0",
+                    f"{indent}    pending = 0"]
         return "\n".join(out)
 
     fused = " + ".join(f"g{t} * context_vectors[t{t}, d]" for t in range(k))
@@ -244,6 +251,7 @@ from w2v.kernels import (FASTMATH, MIN_PROBABILITY, _draw_negative, _next_below,
                          _next_float, _sigmoid)
 
 K = {k}
+ROWS_PER_LOG = {max(1, kernels.LOG_BATCH // k)}
 _ZERO = np.float32(0.0)
 _ONE = np.float32(1.0)
 
@@ -257,6 +265,8 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
     n_tokens = tokens.shape[0]
     dim = word_vectors.shape[1]
     loss = 0.0
+    product = 1.0   # probabilities not yet logged (see LOG_BATCH)
+    pending = 0     # rows in product
     examples = 0
     span = max(n_tokens - 1, 1)
     for sent in range(sentence_starts.shape[0] - 1):
@@ -288,6 +298,7 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
                 continue
 {draw}
 {body}
+    loss -= math.log(product)
     return loss, examples, n_tokens
 '''
 
