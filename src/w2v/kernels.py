@@ -64,6 +64,9 @@ import math
 
 import numba as nb
 import numpy as np
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 __all__ = [
     "ARCH_SKIPGRAM", "ARCH_CBOW", "LAYER_NS", "LAYER_HS", "LAYER_SOFTMAX",
@@ -141,6 +144,43 @@ def seed_rng(seed: int, stream: int = 0) -> np.ndarray:
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & (2**64 - 1)
     z ^= z >> 31
     return np.array([z or 0x2545F4914F6CDD1D], dtype=np.uint64)
+
+
+#: Bytes per cache line, the unit of a prefetch.
+CACHE_LINE_BYTES = 64
+
+
+@intrinsic
+def prefetch_row(typingctx, matrix, row):
+    """Ask the CPU to start loading ``matrix[row, :]`` (a C-contiguous 2-D array) into
+    the caches, one ``llvm.prefetch`` per cache line; no effect on results. Used for the
+    output rows the *next* centre word will need, so their memory latency overlaps
+    this word's arithmetic."""
+    sig = types.void(matrix, row)
+
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        array = context.make_array(array_type)(context, builder, args[0])
+        intp = context.get_value_type(types.intp)
+        zero = context.get_constant(types.intp, 0)
+        start = cgutils.get_item_pointer(context, builder, array_type, array,
+                                         [context.cast(builder, args[1], signature.args[1],
+                                                       types.intp), zero])
+        byte_ptr = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        prefetch = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [byte_ptr, i32, i32, i32]),
+            "llvm.prefetch.p0")
+        base = builder.bitcast(start, byte_ptr)
+        row_bytes = builder.mul(builder.extract_value(array.shape, 1),
+                                context.get_constant(types.intp, array_type.dtype.bitwidth // 8))
+        step = context.get_constant(types.intp, CACHE_LINE_BYTES)
+        with cgutils.for_range_slice(builder, zero, row_bytes, step, intp=intp) as (offset, _):
+            # read (0), keep in all cache levels (3), data cache (1)
+            builder.call(prefetch, [builder.gep(base, [offset]), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
 
 
 _MAX_SCORE_32 = np.float32(MAX_SCORE)

@@ -145,8 +145,7 @@ def generate_source(arch: int, negative: int) -> str:
     i12, i16 = " " * 12, " " * 16
     draw = "\n".join(
         [f"{' ' * 12}t0 = centre"]
-        + [f"{' ' * 12}t{t} = _draw_negative(rng, alias_threshold, alias_index)"
-           for t in range(1, k)]
+        + [f"{' ' * 12}t{t} = negatives[i, {t - 1}]" for t in range(1, k)]
         + [f"{' ' * 12}{_lines('targets[{t}] = t{t}', k)}"])
 
     def dots(row: str, indent: str) -> str:
@@ -248,9 +247,10 @@ import numba as nb
 import numpy as np
 
 from w2v.kernels import (FASTMATH, MIN_PROBABILITY, _draw_negative, _next_below,
-                         _next_float, _sigmoid)
+                         _next_float, _sigmoid, prefetch_row)
 
 K = {k}
+NEGATIVE = {negative}
 ROWS_PER_LOG = {max(1, kernels.LOG_BATCH // k)}
 _ZERO = np.float32(0.0)
 _ONE = np.float32(1.0)
@@ -264,6 +264,8 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
                 kept, contexts, targets, labels, hidden, grad_hidden, scores):
     n_tokens = tokens.shape[0]
     dim = word_vectors.shape[1]
+    negatives = np.empty((kept.shape[0], NEGATIVE), dtype=np.int32)
+    reaches = np.empty(kept.shape[0], dtype=np.int64)
     loss = 0.0
     product = 1.0   # probabilities not yet logged (see LOG_BATCH)
     pending = 0     # rows in product
@@ -282,12 +284,25 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
             n += 1
         if n < 2:
             continue
+        # The sentence's random draws up front, in the order the words use them (each
+        # word: its window, then its negatives; with n >= 2 every word has a context,
+        # so every word draws), so the next word's output rows can be prefetched.
         for i in range(n):
-            frac = (start + (stop - start) * i / n) / span
-            alpha = alpha_start + (alpha_end - alpha_start) * frac
             reach = window
             if shrink_windows:
                 reach = window - _next_below(rng, window)
+            reaches[i] = reach
+            for t in range(NEGATIVE):
+                negatives[i, t] = _draw_negative(rng, alias_threshold, alias_index)
+        for t in range(NEGATIVE):
+            prefetch_row(context_vectors, negatives[0, t])
+        for i in range(n):
+            if i + 1 < n:
+                for t in range(NEGATIVE):
+                    prefetch_row(context_vectors, negatives[i + 1, t])
+            frac = (start + (stop - start) * i / n) / span
+            alpha = alpha_start + (alpha_end - alpha_start) * frac
+            reach = reaches[i]
             centre = kept[i]
             n_ctx = 0
             for j in range(max(0, i - reach), min(n, i + reach + 1)):
