@@ -1,6 +1,7 @@
 """Does the training kernel itself scale from 1 to 2 threads?
 
-Calls ``w2v.kernels.train_chunk`` directly (no driver, no text reading) on the first
+Calls the kernel training uses (``w2v.specialise.kernel_for``: the specialised
+negative-sampling kernel) directly (no driver, no text reading) on the first
 ``--words`` in-vocabulary tokens of the corpus: once on one thread, then on two Python
 threads at once, each on its own copy of the matrices ("separate") or both on the same
 matrices ("shared", Hogwild). Skip-gram NS, batched contexts, dim 100, window 5.
@@ -18,6 +19,7 @@ import time
 import numpy as np
 
 from w2v import kernels as K
+from w2v import specialise
 from w2v.corpus import TextCorpus
 from w2v.sampling import AliasTable, HuffmanTree, keep_probabilities
 from w2v.vocab import Vocabulary
@@ -54,10 +56,13 @@ def main() -> None:
         w = ((rng.random((len(vocab), DIM), dtype=np.float32) - 0.5) / DIM)
         return w, np.zeros((len(vocab), DIM), dtype=np.float32)
 
+    kernel = specialise.kernel_for(arch=K.ARCH_SKIPGRAM, layer=K.LAYER_NS, negative=NEGATIVE,
+                                   batch_contexts=True)
+
     def work(w, c, seed):
         scratch = K.Scratch(dim=DIM, window=WINDOW, max_sentence_length=10_000,
                             max_targets=1 + NEGATIVE, max_hidden=2 * WINDOW)
-        K.train_chunk(w, c, ids, starts, keep, K.ARCH_SKIPGRAM, K.LAYER_NS, 1, 1, WINDOW, 1,
+        kernel(w, c, ids, starts, keep, K.ARCH_SKIPGRAM, K.LAYER_NS, 1, 1, WINDOW, 1,
                       NEGATIVE, alias.threshold, alias.alias, tree.points, tree.codes,
                       tree.code_lengths, 0.025, 0.0001, K.seed_rng(seed), *scratch.arrays())
 

@@ -264,8 +264,9 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
                 kept, contexts, targets, labels, hidden, grad_hidden, scores):
     n_tokens = tokens.shape[0]
     dim = word_vectors.shape[1]
-    negatives = np.empty((kept.shape[0], NEGATIVE), dtype=np.int32)
-    reaches = np.empty(kept.shape[0], dtype=np.int64)
+    longest = min(kept.shape[0], n_tokens)  # no sentence is longer than the chunk
+    negatives = np.empty((longest, NEGATIVE), dtype=np.int32)
+    reaches = np.empty(longest, dtype=np.int64)
     loss = 0.0
     product = 1.0   # probabilities not yet logged (see LOG_BATCH)
     pending = 0     # rows in product
