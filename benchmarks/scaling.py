@@ -133,6 +133,8 @@ def main() -> None:
                     if label.startswith("cold"):
                         cache = tempfile.mkdtemp(dir=tmp)
                     env["NUMBA_CACHE_DIR"] = cache
+                    # the generated negative-sampling kernels (w2v.specialise) too
+                    env["W2V_KERNEL_CACHE"] = os.path.join(cache, "w2v-kernels")
                     results.append(run({"corpus": "", "threads": 1, "epochs": 1,
                                         "settings": SETTINGS, "tiny": True}, env))
                 first = statistics.median(r["first_fit"] for r in results)
