@@ -19,7 +19,7 @@ from __future__ import annotations
 import codecs
 import os
 import re
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from . import _validation as V
 from ._fileio import READ_ERRORS, open_binary
@@ -133,23 +133,83 @@ class TextCorpus:
     def _read_file(self, path: str) -> Iterator[list[str]]:
         """Yield the sentences of one file, reading it in blocks of ``_BLOCK_SIZE`` bytes.
 
-        A block is decoded (incrementally: a multi-byte character may straddle two
-        blocks), the partial token at its end is held back and prepended to the next
-        block, and the rest is split into lines and tokens. ``line`` carries the tokens
-        of a line that continues into the next block; full sentences of
-        ``max_sentence_length`` tokens are yielded as soon as they are complete, so
-        memory stays bounded by the block size however long the line is (a single
-        token longer than a block is held whole, up to ``MAX_TOKEN_LENGTH``
+        Each block comes decoded from :meth:`_blocks` (a multi-byte character may
+        straddle two blocks); the partial token at its end is held back and prepended
+        to the next block, and the rest is split into lines and tokens. ``line``
+        carries the tokens of a line that continues into the next block; full
+        sentences of ``max_sentence_length`` tokens are yielded as soon as they are
+        complete, so memory stays bounded by the block size however long the line is
+        (a single token longer than a block is held whole, up to ``MAX_TOKEN_LENGTH``
         characters: a longer one raises :class:`~w2v.errors.CorpusError`).
+
+        :func:`w2v._encoder.encoded_chunks` reads the same blocks and follows the same
+        rules on their raw UTF-8 bytes; the two must change together.
+        """
+        max_len = self.max_sentence_length
+        pending = ""        # a token cut by the end of the previous block
+        line: list[str] = []
+        for block in self._blocks(path):
+            text, final = block.text, block.final
+            held = len(pending)  # holds no whitespace: no need to scan it again
+            if pending:
+                text = pending + text
+                pending = ""
+                # The held token ends at the first whitespace (or is still going).
+                space = _WHITESPACE.search(text, held)
+                if (space.start() if space else len(text)) > MAX_TOKEN_LENGTH:
+                    # ``text`` ends where the decoder stopped; its length in bytes,
+                    # re-encoded, locates the token's start (exactly for valid text;
+                    # approximately where ``errors`` replaced or dropped bytes).
+                    start = block.decoded_end - _encoded_length(text, self.encoding)
+                    raise _token_too_long(path, start)
+            if not final:
+                # Hold back the trailing partial token, if any: scan back to the
+                # last whitespace (tokens are short, so this loop is too).
+                cut = len(text)
+                while cut > held and not text[cut - 1].isspace():
+                    cut -= 1
+                if cut == held:  # no whitespace in this block: all of it is pending
+                    cut = 0
+                if cut < len(text):
+                    pending = text[cut:]
+                    text = text[:cut]
+            pieces = text.split("\n")
+            # Every piece but the last ends its line.
+            for i in range(len(pieces) - 1):
+                tokens = pieces[i].split()
+                if line:
+                    line.extend(tokens)
+                    tokens, line = line, []
+                if len(tokens) > max_len:
+                    yield from _cut(tokens, max_len)
+                elif tokens:
+                    yield tokens
+            line.extend(pieces[-1].split())
+            if final:
+                if line:
+                    yield from _cut(line, max_len)
+                return
+            if len(line) >= max_len:
+                whole = len(line) - len(line) % max_len
+                yield from _cut(line[:whole], max_len)
+                del line[:whole]
+
+    def _blocks(self, path: str) -> Iterator[_Block]:
+        """Read one file in blocks of ``_BLOCK_SIZE`` bytes, checked and decoded.
+
+        Raises :class:`~w2v.errors.CorpusError` for a file that cannot be decompressed,
+        looks binary (a NUL byte in its first block, unless the encoding is UTF-16 or
+        UTF-32) or cannot be decoded (naming the byte). The last block yielded has
+        ``final`` set and empty ``raw``; its ``text`` is what the decoder flushed.
+        Shared by :meth:`_read_file` (which splits ``text``) and the compiled reader
+        of :mod:`w2v._encoder` (which tokenizes ``raw``), so that both find these
+        errors at the same points and word them the same.
         """
         block_size = _BLOCK_SIZE
-        max_len = self.max_sentence_length
         decoder = codecs.getincrementaldecoder(self.encoding)(self.errors)
         check_nul = not codecs.lookup(self.encoding).name.replace("-", "_").startswith(
             _WIDE_ENCODINGS)
         offset = 0          # bytes (after decompression) read before this block
-        pending = ""        # a token cut by the end of the previous block
-        line: list[str] = []
         with open_binary(path) as stream:
             while True:
                 try:
@@ -173,60 +233,29 @@ class TextCorpus:
                         f"({exc.reason}) (expected {self.encoding} text; to read it "
                         "anyway, pass errors='replace' or 'ignore', or on the command line "
                         "--encoding-errors replace)") from None
+                start = offset
                 offset += len(raw)
-                held = len(pending)  # holds no whitespace: no need to scan it again
-                if pending:
-                    text = pending + text
-                    pending = ""
-                    # The held token ends at the first whitespace (or is still going).
-                    space = _WHITESPACE.search(text, held)
-                    if (space.start() if space else len(text)) > MAX_TOKEN_LENGTH:
-                        raise self._token_too_long(path, decoder, offset, text)
-                if not final:
-                    # Hold back the trailing partial token, if any: scan back to the
-                    # last whitespace (tokens are short, so this loop is too).
-                    cut = len(text)
-                    while cut > held and not text[cut - 1].isspace():
-                        cut -= 1
-                    if cut == held:  # no whitespace in this block: all of it is pending
-                        cut = 0
-                    if cut < len(text):
-                        pending = text[cut:]
-                        text = text[:cut]
-                pieces = text.split("\n")
-                # Every piece but the last ends its line.
-                for i in range(len(pieces) - 1):
-                    tokens = pieces[i].split()
-                    if line:
-                        line.extend(tokens)
-                        tokens, line = line, []
-                    if len(tokens) > max_len:
-                        yield from _cut(tokens, max_len)
-                    elif tokens:
-                        yield tokens
-                line.extend(pieces[-1].split())
+                yield _Block(raw, text, final, start, offset - len(decoder.getstate()[0]))
                 if final:
-                    if line:
-                        yield from _cut(line, max_len)
                     return
-                if len(line) >= max_len:
-                    whole = len(line) - len(line) % max_len
-                    yield from _cut(line[:whole], max_len)
-                    del line[:whole]
 
-    def _token_too_long(self, path: str, decoder, offset: int, text: str) -> CorpusError:
-        """The error for a token longer than ``MAX_TOKEN_LENGTH`` at the start of ``text``.
 
-        ``text`` is the decoded text that ends where the decoder has consumed ``offset``
-        bytes minus those it buffers; its length in bytes, re-encoded, locates the token's
-        start (exactly for valid text; approximately where ``errors`` replaced or dropped
-        bytes).
-        """
-        decoded_end = offset - len(decoder.getstate()[0])
-        start = decoded_end - _encoded_length(text, self.encoding)
-        return CorpusError(
-            f"{where(path, offset=max(start, 0))}: token longer than {MAX_TOKEN_LENGTH:,} "
-            "characters (expected words separated by whitespace; is this a text corpus?)")
+class _Block(NamedTuple):
+    """One block of a file, as :meth:`TextCorpus._blocks` yields it."""
+
+    raw: bytes          # the bytes read (after decompression); empty for the last block
+    text: str           # the characters ``raw`` completes (one cut by the end of a
+                        # block is decoded with the next)
+    final: bool         # the end of the file: the decoder was flushed
+    start: int          # byte offset of ``raw`` in the (decompressed) file
+    decoded_end: int    # bytes of the file decoded so far (``text`` ends there)
+
+
+def _token_too_long(path: str, start: int) -> CorpusError:
+    """The error for a token longer than ``MAX_TOKEN_LENGTH`` that starts at byte ``start``."""
+    return CorpusError(
+        f"{where(path, offset=max(start, 0))}: token longer than {MAX_TOKEN_LENGTH:,} "
+        "characters (expected words separated by whitespace; is this a text corpus?)")
 
 
 class IterableCorpus:
