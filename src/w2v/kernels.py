@@ -330,6 +330,41 @@ def _output_block(layer, context_vectors, hidden, n_hidden, grad_hidden, target,
     return loss
 
 
+@nb.njit(nogil=True, cache=True)
+def _subsample(tokens, start, stop, keep_prob, rng, kept):
+    """Copy the words of ``tokens[start:stop]`` that survive subsampling into ``kept``
+    (one draw per word whose keep-probability is below 1); returns how many."""
+    n = 0
+    for pos in range(start, stop):
+        w = tokens[pos]
+        p = keep_prob[w]
+        if p < 1.0 and _next_float(rng) >= p:
+            continue
+        kept[n] = w
+        n += 1
+    return n
+
+
+@nb.njit(nogil=True, cache=True)
+def _alpha_at(alpha_start, alpha_end, start, stop, i, n, span):
+    """Learning rate of kept word ``i`` of ``n`` in the sentence ``[start, stop)``: linear
+    in the word's position among the chunk's raw tokens (``span`` = their count - 1)."""
+    frac = (start + (stop - start) * i / n) / span
+    return alpha_start + (alpha_end - alpha_start) * frac
+
+
+@nb.njit(nogil=True, cache=True)
+def _gather_contexts(kept, n, i, reach, contexts):
+    """The kept words within ``reach`` of position ``i`` (not ``i`` itself) into
+    ``contexts``; returns how many."""
+    n_ctx = 0
+    for j in range(max(0, i - reach), min(n, i + reach + 1)):
+        if j != i:
+            contexts[n_ctx] = kept[j]
+            n_ctx += 1
+    return n_ctx
+
+
 @nb.njit(nogil=True, cache=True, fastmath=FASTMATH)
 def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_prob,
                 arch, layer, cbow_mean, batch_contexts, window, shrink_windows, negative,
@@ -371,29 +406,16 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
     for sent in range(sentence_starts.shape[0] - 1):
         start = sentence_starts[sent]
         stop = sentence_starts[sent + 1]
-        n = 0
-        for pos in range(start, stop):
-            w = tokens[pos]
-            p = keep_prob[w]
-            if p < 1.0 and _next_float(rng) >= p:
-                continue
-            kept[n] = w
-            n += 1
+        n = _subsample(tokens, start, stop, keep_prob, rng, kept)
         if n < 2:
             continue
         for i in range(n):
-            # learning rate by the position of the sentence in the chunk (raw tokens)
-            frac = (start + (stop - start) * i / n) / span
-            alpha = alpha_start + (alpha_end - alpha_start) * frac
+            alpha = _alpha_at(alpha_start, alpha_end, start, stop, i, n, span)
             reach = window
             if shrink_windows:
                 reach = window - _next_below(rng, window)
             centre = kept[i]
-            n_ctx = 0
-            for j in range(max(0, i - reach), min(n, i + reach + 1)):
-                if j != i:
-                    contexts[n_ctx] = kept[j]
-                    n_ctx += 1
+            n_ctx = _gather_contexts(kept, n, i, reach, contexts)
             if n_ctx == 0:
                 continue
             if arch == ARCH_CBOW:

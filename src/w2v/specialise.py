@@ -247,8 +247,9 @@ import math
 import numba as nb
 import numpy as np
 
-from w2v.kernels import (FASTMATH, MIN_PROBABILITY, _draw_negative, _next_below,
-                         _next_float, _sigmoid, prefetch_row)
+from w2v.kernels import (FASTMATH, MIN_PROBABILITY, _alpha_at, _draw_negative,
+                         _gather_contexts, _next_below, _sigmoid, _subsample,
+                         prefetch_row)
 
 K = {k}
 NEGATIVE = {negative}
@@ -276,14 +277,7 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
     for sent in range(sentence_starts.shape[0] - 1):
         start = sentence_starts[sent]
         stop = sentence_starts[sent + 1]
-        n = 0
-        for pos in range(start, stop):
-            w = tokens[pos]
-            p = keep_prob[w]
-            if p < 1.0 and _next_float(rng) >= p:
-                continue
-            kept[n] = w
-            n += 1
+        n = _subsample(tokens, start, stop, keep_prob, rng, kept)
         if n < 2:
             continue
         # The sentence's random draws up front, in the order the words use them (each
@@ -302,15 +296,9 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
             if i + 1 < n:
                 for t in range(NEGATIVE):
                     prefetch_row(context_vectors, negatives[i + 1, t])
-            frac = (start + (stop - start) * i / n) / span
-            alpha = alpha_start + (alpha_end - alpha_start) * frac
-            reach = reaches[i]
+            alpha = _alpha_at(alpha_start, alpha_end, start, stop, i, n, span)
             centre = kept[i]
-            n_ctx = 0
-            for j in range(max(0, i - reach), min(n, i + reach + 1)):
-                if j != i:
-                    contexts[n_ctx] = kept[j]
-                    n_ctx += 1
+            n_ctx = _gather_contexts(kept, n, i, reaches[i], contexts)
             if n_ctx == 0:
                 continue
 {draw}
