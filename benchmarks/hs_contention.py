@@ -24,21 +24,12 @@ half): the cost is the shared nodes, not the kernel.
 from __future__ import annotations
 
 import argparse
-import os
-import threading
-import time
 
-import numpy as np
-
+from _kernel_problem import (CHUNK_WORDS, DEFAULT_CORPUS, chunk_starts, load_problem,
+                             timed_threads)
 from w2v import kernels as K
-from w2v.corpus import TextCorpus
-from w2v.sampling import AliasTable, HuffmanTree, keep_probabilities
-from w2v.vocab import Vocabulary
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_CORPUS = os.path.join(HERE, "..", "..", "shared", "data", "corpora",
-                              "enwiki-text8style-17m.zip")
-DIM, WINDOW, SAMPLE, MIN_COUNT, CHUNK = 100, 5, 1e-3, 5, 10_000
+DIM, WINDOW = 100, 5
 
 
 def main() -> None:
@@ -46,49 +37,27 @@ def main() -> None:
     parser.add_argument("--corpus", default=DEFAULT_CORPUS)
     parser.add_argument("--words", type=int, default=1_000_000)
     args = parser.parse_args()
-    corpus = TextCorpus(args.corpus)
-    vocab = Vocabulary.build(corpus, min_count=MIN_COUNT)
-    pieces, n = [], 0
-    for sentence in corpus:
-        pieces.append(vocab.encode(sentence))
-        n += pieces[-1].size
-        if n >= args.words:
-            break
-    ids = np.concatenate(pieces)[: args.words - args.words % (2 * CHUNK)]
+    problem = load_problem(args.corpus, args.words)
+    ids = problem.ids[: problem.ids.size - problem.ids.size % (2 * CHUNK_WORDS)]
     half = ids.size // 2
-    alias = AliasTable.for_negative_sampling(vocab.counts)
-    tree = HuffmanTree(vocab.counts)
-    keep = keep_probabilities(vocab.counts, SAMPLE)
-
-    def matrices():
-        init = np.random.default_rng(0)
-        w = (init.random((len(vocab), DIM), dtype=np.float32) - 0.5) / DIM
-        return w, np.zeros((len(vocab) - 1, DIM), dtype=np.float32)
+    tree = problem.tree
 
     def work(w, c, tokens, seed, arch):
-        starts = np.arange(0, tokens.size + 1, CHUNK, dtype=np.int64)
-        scratch = K.Scratch(dim=DIM, window=WINDOW, max_sentence_length=CHUNK,
+        scratch = K.Scratch(dim=DIM, window=WINDOW, max_sentence_length=CHUNK_WORDS,
                             max_targets=tree.points.shape[1], max_hidden=2 * WINDOW)
-        K.train_chunk(w, c, tokens, starts, keep, arch, K.LAYER_HS, 1, 1, WINDOW, 1, 0,
-                      alias.threshold, alias.alias, tree.points, tree.codes,
-                      tree.code_lengths, 0.025, 0.0001, K.seed_rng(seed), *scratch.arrays())
+        K.train_chunk(w, c, tokens, chunk_starts(tokens.size), problem.keep, arch,
+                      K.LAYER_HS, 1, 1, WINDOW, 1, 0, problem.alias.threshold,
+                      problem.alias.alias, tree.points, tree.codes, tree.code_lengths,
+                      0.025, 0.0001, K.seed_rng(seed), *scratch.arrays())
 
     for arch, name in ((K.ARCH_SKIPGRAM, "sg-hs"), (K.ARCH_CBOW, "cbow-hs")):
-        work(*matrices(), ids[:CHUNK], 1, arch)  # compile or load the cache
+        work(*problem.matrices(DIM, hs=True), ids[:CHUNK_WORDS], 1, arch)  # compile/load
         for shared in (False, True):
-            w1, c1 = matrices()
-            w2, c2 = (w1, c1) if shared else matrices()
-            began = time.perf_counter()
-            work(w1, c1, ids, 1, arch)
-            one = time.perf_counter() - began
-            threads = [threading.Thread(target=work, args=(w1, c1, ids[:half], 1, arch)),
-                       threading.Thread(target=work, args=(w2, c2, ids[half:], 2, arch))]
-            began = time.perf_counter()
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            two = time.perf_counter() - began
+            w1, c1 = problem.matrices(DIM, hs=True)
+            w2, c2 = (w1, c1) if shared else problem.matrices(DIM, hs=True)
+            one = timed_threads((work, (w1, c1, ids, 1, arch)))
+            two = timed_threads((work, (w1, c1, ids[:half], 1, arch)),
+                                (work, (w2, c2, ids[half:], 2, arch)))
             print(f"{name} {'shared' if shared else 'separate'} matrices: 1 thread "
                   f"{ids.size / one:,.0f} words/s, 2 threads {ids.size / two:,.0f} words/s, "
                   f"x{one / two:.2f}", flush=True)

@@ -25,23 +25,16 @@ in the same kind of run.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import time
 
 import numpy as np
 
+from _kernel_problem import CHUNK_WORDS, DEFAULT_CORPUS, chunk_starts, load_problem
 from w2v import kernels as K
 from w2v import specialise
-from w2v.corpus import TextCorpus
-from w2v.sampling import AliasTable, HuffmanTree, keep_probabilities
-from w2v.vocab import Vocabulary
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_CORPUS = os.path.join(HERE, "..", "..", "shared", "data", "corpora",
-                              "enwiki-text8style-17m.zip")
-DIM, WINDOW, NEGATIVE, SAMPLE, MIN_COUNT = 100, 5, 5, 1e-3, 5
-CHUNK_WORDS = 10_000
+DIM, WINDOW, NEGATIVE = 100, 5, 5
 CONFIGS = {"sg-ns": (K.ARCH_SKIPGRAM, 0.025), "cbow-ns": (K.ARCH_CBOW, 0.05)}
 
 
@@ -51,26 +44,12 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=2_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    corpus = TextCorpus(args.corpus)
-    vocab = Vocabulary.build(corpus, min_count=MIN_COUNT)
-    pieces, n = [], 0
-    for sentence in corpus:
-        pieces.append(vocab.encode(sentence))
-        n += pieces[-1].size
-        if n >= args.words:
-            break
-    ids = np.concatenate(pieces)[: args.words]
-    starts = np.arange(0, ids.size + 1, CHUNK_WORDS, dtype=np.int64)
-    if starts[-1] != ids.size:
-        starts = np.append(starts, ids.size)
-    alias = AliasTable.for_negative_sampling(vocab.counts)
-    tree = HuffmanTree(vocab.counts)
-    keep = keep_probabilities(vocab.counts, SAMPLE)
-    init = np.random.default_rng(0)
-    w0 = ((init.random((len(vocab), DIM), dtype=np.float32) - 0.5) / DIM)
+    problem = load_problem(args.corpus, args.words)
+    ids, starts = problem.ids, chunk_starts(problem.ids.size)
+    alias, tree, keep = problem.alias, problem.tree, problem.keep
 
     def run(kernel, arch, alpha):
-        w, c = w0.copy(), np.zeros_like(w0)
+        w, c = problem.matrices(DIM)
         scratch = K.Scratch(dim=DIM, window=WINDOW, max_sentence_length=CHUNK_WORDS,
                             max_targets=1 + NEGATIVE, max_hidden=2 * WINDOW)
         rng = K.seed_rng(1)

@@ -28,7 +28,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from . import _validation as V
-from . import kernels, specialise
+from . import _encoder, kernels, specialise
 from .corpus import DEFAULT_MAX_SENTENCE_LENGTH, as_corpus
 from .errors import (DivergenceError, FormatError, ParameterError, TrainingError,
                      TrainingInterrupted)
@@ -585,8 +585,6 @@ class _Trainer:
         thread takes less of the cores from the kernels); any other corpus in Python.
         Both give the same chunks (``benchmarks/encode_speed.py``).
         """
-        from . import _encoder
-
         for tokens, starts in _encoder.corpus_chunks(self.corpus, self.model.vocabulary_,
                                                      self.model.chunk_words):
             if cache is not None:
@@ -691,8 +689,6 @@ class _Trainer:
         # writing and re-reading 4 bytes per token through the disk measured slower on
         # this project's 2-core VM (CBOW, 3 epochs: 2.2M words/s with the file on disk,
         # 3.6M on tmpfs, 3.8M re-reading the text; the writeback takes the cores).
-        from . import _encoder
-
         reread = _encoder.fast_path_applies(self.corpus)
         cache = _EncodedCache() if self.epochs - self.start_epoch > 1 and not reread else None
         started = time.perf_counter()
