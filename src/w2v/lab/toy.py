@@ -310,6 +310,13 @@ def kernel_weights(problem: ToyProblem, *, arch: str, window: int = TOY_WINDOW,
     return w_in, w_out
 
 
+def _kernel_gap(problem: ToyProblem, arch: str, last_step) -> float:
+    """Largest difference between the walk's final weights and the real kernel's."""
+    k_in, k_out = kernel_weights(problem, arch=arch)
+    return float(max(np.abs(k_in - last_step.word_vectors).max(),
+                     np.abs(k_out - last_step.context_vectors).max()))
+
+
 # -- vectors moving together -----------------------------------------------------------
 
 #: The two word groups of the movement corpus, and the contexts only each group uses.
@@ -482,9 +489,7 @@ def build_toy_report(*, sentence: str = TOY_SENTENCE, seed: int = TOY_SEED,
 
     # CBOW + softmax
     cbow = cbow_softmax_steps(problem)
-    k_in, k_out = kernel_weights(problem, arch="cbow")
-    cbow_gap = float(max(np.abs(k_in - cbow[-1].word_vectors).max(),
-                         np.abs(k_out - cbow[-1].context_vectors).max()))
+    cbow_gap = _kernel_gap(problem, "cbow", cbow[-1])
     report.heading("1. CBOW with full softmax")
     report.paragraph(
         "Each step predicts the centre word from its neighbours. The input layer is the "
@@ -515,9 +520,7 @@ def build_toy_report(*, sentence: str = TOY_SENTENCE, seed: int = TOY_SEED,
 
     # skip-gram + NS
     sgns = skipgram_ns_steps(problem)
-    k_in, k_out = kernel_weights(problem, arch="skipgram")
-    sgns_gap = float(max(np.abs(k_in - sgns[-1].word_vectors).max(),
-                         np.abs(k_out - sgns[-1].context_vectors).max()))
+    sgns_gap = _kernel_gap(problem, "skipgram", sgns[-1])
     report.heading("2. Skip-gram with negative sampling")
     report.paragraph(
         f"Each (input, output) pair is one logistic regression: the true neighbour with "
