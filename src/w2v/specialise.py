@@ -294,8 +294,13 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
             prefetch_row(context_vectors, negatives[0, t])
         for i in range(n):
             if i + 1 < n:
+                # the next word's output rows (its negatives and itself), and the input
+                # row that enters the window next (the others are in cache already)
                 for t in range(NEGATIVE):
                     prefetch_row(context_vectors, negatives[i + 1, t])
+                prefetch_row(context_vectors, kept[i + 1])
+                if i + 1 + window < n:
+                    prefetch_row(word_vectors, kept[i + 1 + window])
             alpha = _alpha_at(alpha_start, alpha_end, start, stop, i, n, span)
             centre = kept[i]
             n_ctx = _gather_contexts(kept, n, i, reaches[i], contexts)
