@@ -487,3 +487,73 @@ def test_training_brings_words_with_shared_contexts_together(arch, layer):
     for x, y in [("cat", "dog"), ("car", "bus")]:
         assert cos[index[x], index[y]] > max(across) + PAIR_MARGIN, (x, y, max(across))
     assert np.mean(within) > np.mean(across)
+
+
+# -- private copies of hot output rows (threads >= 2) -------------------------------------
+
+def test_merge_private_rows_adds_this_threads_changes_to_the_shared_rows():
+    gen = np.random.default_rng(5)
+    matrix = gen.normal(size=(10, 4)).astype(np.float32)     # rows 0-5 shared, 6-9 copies
+    lo, hi, first = 2, 4, 8
+    snapshot = gen.normal(size=(2, 4)).astype(np.float32)    # shared rows when copied
+    expected = matrix[lo:hi] + (matrix[first:first + 2] - snapshot)
+    others = matrix[[0, 1, 4, 5, 6, 7]].copy()
+    scratch = kernels.Scratch(dim=4, window=1, max_sentence_length=1, max_targets=1,
+                              max_hidden=1)
+    scratch.use_private_rows(lo, hi, first)
+    kernels.merge_private_rows(matrix, scratch.hot_map, snapshot)
+    np.testing.assert_allclose(matrix[lo:hi], expected, rtol=1e-6)
+    assert np.array_equal(matrix[first:first + 2], matrix[lo:hi])
+    assert np.array_equal(snapshot, matrix[lo:hi])
+    assert np.array_equal(matrix[[0, 1, 4, 5, 6, 7]], others)
+
+
+PRIVATE_CASES = [("generic", "ns", a) for a in ARCHS] + [("generic", "hs", a) for a in ARCHS] \
+    + [("specialised", "ns", a) for a in ARCHS]
+
+
+@pytest.mark.parametrize("kernel,layer,arch", PRIVATE_CASES,
+                         ids=[f"{k}-{a}-{l}" for k, l, a in PRIVATE_CASES])
+def test_private_copies_of_hot_rows_train_like_the_shared_rows(kernel, layer, arch):
+    """One thread training on private copies of half the output rows, merged after the
+    chunk, ends where training on the shared rows does: the copies are read and written
+    instead of the shared rows (the same draws, the same arithmetic), and the merge adds
+    exactly their changes."""
+    from w2v import specialise
+
+    p = make_problem(LAYERS[layer], seed=11, vocab_size=17, subsample=True)
+    code = ARCHS[arch]
+    train = kernels.train_chunk if kernel == "generic" else specialise.ns_kernel(code, p.negative)
+    batch = 1
+    rows = p.context_vectors.shape[0]
+    half = rows // 2
+    lo, hi = (0, half) if layer == "ns" else (rows - half, rows)   # as the trainer picks
+
+    def run(private):
+        word_vectors = p.word_vectors.copy()
+        matrix = np.vstack([p.context_vectors, p.context_vectors[lo:hi]]) if private \
+            else p.context_vectors.copy()
+        scratch = kernels.Scratch(dim=p.dim, window=p.window,
+                                  max_sentence_length=p.max_sentence_length,
+                                  max_targets=p.max_targets(), max_hidden=2 * p.window)
+        if private:
+            scratch.use_private_rows(lo, hi, rows)
+        snapshot = p.context_vectors[lo:hi].copy()
+        rng = np.array([777], dtype=np.uint64)
+        result = train(word_vectors, matrix, p.tokens, p.starts, p.keep_prob, code,
+                       p.layer, 1, batch, p.window, 1, p.negative, p.alias_threshold,
+                       p.alias_index, p.hs_points, p.hs_codes, p.hs_lengths, 0.05, 0.01,
+                       rng, *scratch.arrays())
+        if private:
+            untouched = matrix[lo:hi].copy()
+            assert np.array_equal(untouched, p.context_vectors[lo:hi])  # only copies moved
+            kernels.merge_private_rows(matrix, scratch.hot_map, snapshot)
+        return word_vectors, matrix[:rows], result, int(rng[0])
+
+    w, c, (loss, examples, _), state = run(private=False)
+    pw, pc, (ploss, pexamples, _), pstate = run(private=True)
+    assert (pexamples, pstate) == (examples, state)
+    assert not np.allclose(c[lo:hi], p.context_vectors[lo:hi])   # the hot rows did train
+    np.testing.assert_allclose(pw, w, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(pc, c, rtol=1e-5, atol=1e-6)
+    assert ploss == pytest.approx(loss, rel=1e-6)

@@ -220,29 +220,61 @@ def _sigmoid(x):
     return e / (_ONE_32 + e)
 
 
+@nb.njit(nogil=True, cache=True, inline="always")
+def private_row(row, hot_map):
+    """The row of the output matrix this thread uses for output row ``row``: its private
+    copy (``row + hot_map[2]``) when ``hot_map[0] <= row < hot_map[1]``, else ``row``.
+    See :class:`Scratch` and ``w2v.model`` for why threads keep private copies of the
+    most-updated output rows."""
+    if row >= hot_map[0] and row < hot_map[1]:
+        return row + hot_map[2]
+    return row
+
+
+@nb.njit(nogil=True, cache=True)
+def merge_private_rows(matrix, hot_map, snapshot):
+    """Fold one thread's private copies of the hot output rows into the shared rows and
+    refresh the copies: ``shared += mine - snapshot; mine = snapshot = shared``.
+
+    ``matrix`` is the enlarged output matrix (shared rows, then each thread's copies);
+    ``snapshot`` holds the shared rows as this thread last copied them, so the difference
+    is exactly this thread's updates since. The caller holds a lock: two merges must not
+    interleave (the other threads keep training on their own copies meanwhile)."""
+    lo, hi, shift = hot_map[0], hot_map[1], hot_map[2]
+    for r in range(hi - lo):
+        shared = lo + r
+        mine = shared + shift
+        for d in range(matrix.shape[1]):
+            value = matrix[shared, d] + (matrix[mine, d] - snapshot[r, d])
+            matrix[shared, d] = value
+            matrix[mine, d] = value
+            snapshot[r, d] = value
+
+
 @nb.njit(nogil=True, cache=True)
 def _output_targets(layer, target, negative, alias_threshold, alias_index, hs_points,
-                    hs_codes, hs_lengths, n_rows, rng, targets, labels):
-    """Fill ``targets``/``labels`` with the output rows that "predict ``target``" trains.
+                    hs_codes, hs_lengths, n_rows, rng, targets, labels, hot_map):
+    """Fill ``targets``/``labels`` with the output rows that "predict ``target``" trains
+    (the thread's private copy of a hot row, see :func:`private_row`).
 
     Returns how many rows (for softmax: ``n_rows``, all of them, implicitly).
     """
     if layer == LAYER_NS:
-        targets[0] = target
+        targets[0] = private_row(target, hot_map)
         labels[0] = 1.0
         n = 1
         for _ in range(negative):
             w = _draw_negative(rng, alias_threshold, alias_index)
             if w == target:   # as the C tool: a draw of the positive word is skipped
                 continue
-            targets[n] = w
+            targets[n] = private_row(w, hot_map)
             labels[n] = 0.0
             n += 1
         return n
     if layer == LAYER_HS:
         length = hs_lengths[target]
         for k in range(length):
-            targets[k] = hs_points[target, k]
+            targets[k] = private_row(hs_points[target, k], hot_map)
             labels[k] = 1.0 - hs_codes[target, k]
         return length
     # softmax: all rows; the label is 1 at the target only
@@ -394,7 +426,7 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
                 arch, layer, cbow_mean, batch_contexts, window, shrink_windows, negative,
                 alias_threshold, alias_index, hs_points, hs_codes, hs_lengths,
                 alpha_start, alpha_end, rng,
-                kept, contexts, targets, labels, hidden, grad_hidden, scores):
+                kept, contexts, targets, labels, hidden, grad_hidden, scores, hot_map):
     """Train on one chunk of sentences; returns ``(loss, examples, words)``.
 
     Parameters (all plain arrays/scalars)
@@ -411,6 +443,10 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
         The calling thread's generator state (advanced in place).
     kept, contexts, targets, labels, hidden, grad_hidden, scores :
         The calling thread's scratch buffers (see :class:`Scratch`).
+    hot_map : int64[3]
+        ``(lo, hi, shift)``: output rows ``lo <= row < hi`` are read and written at
+        ``row + shift``, this thread's private copies (:func:`private_row`); ``lo == hi``
+        for none. Ignored by softmax, which trains every row.
 
     Returns
     -------
@@ -457,7 +493,7 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
                         hidden[0, d] = hidden[0, d] / n_ctx
                 n_t = _output_targets(layer, centre, negative, alias_threshold, alias_index,
                                       hs_points, hs_codes, hs_lengths, n_rows, rng, targets,
-                                      labels)
+                                      labels, hot_map)
                 loss += _output_block(layer, context_vectors, hidden, 1, grad_hidden,
                                       centre, targets, labels, n_t, scores, alpha)
                 for c in range(n_ctx):
@@ -475,7 +511,7 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
                             grad_hidden[r, d] = 0.0
                     n_t = _output_targets(layer, centre, negative, alias_threshold,
                                           alias_index, hs_points, hs_codes, hs_lengths,
-                                          n_rows, rng, targets, labels)
+                                          n_rows, rng, targets, labels, hot_map)
                     loss += _output_block(layer, context_vectors, hidden, block, grad_hidden,
                                           centre, targets, labels, n_t, scores, alpha)
                     for r in range(block):
@@ -505,7 +541,13 @@ class Scratch:
         self.hidden = np.zeros((max_hidden, dim), dtype=np.float32)
         self.grad_hidden = np.zeros((max_hidden, dim), dtype=np.float32)
         self.scores = np.zeros((max_hidden, max_targets + pad), dtype=np.float32)
+        # (lo, hi, shift) of the private output rows (see train_chunk); none by default
+        self.hot_map = np.zeros(3 + pad, dtype=np.int64)
+
+    def use_private_rows(self, lo: int, hi: int, first_copy: int) -> None:
+        """Read and write output rows ``lo..hi-1`` at ``first_copy..`` instead."""
+        self.hot_map[:3] = (lo, hi, first_copy - lo)
 
     def arrays(self):
         return (self.kept, self.contexts, self.targets, self.labels, self.hidden,
-                self.grad_hidden, self.scores)
+                self.grad_hidden, self.scores, self.hot_map)

@@ -145,7 +145,7 @@ def generate_source(arch: int, negative: int) -> str:
     k = 1 + negative
     i12, i16 = " " * 12, " " * 16
     draw = "\n".join(
-        [f"{' ' * 12}t0 = centre"]
+        [f"{' ' * 12}t0 = private_row(centre, hot_map)"]
         + [f"{' ' * 12}t{t} = negatives[i, {t - 1}]" for t in range(1, k)]
         + [f"{' ' * 12}{_lines('targets[{t}] = t{t}', k)}"])
 
@@ -163,7 +163,7 @@ def generate_source(arch: int, negative: int) -> str:
         for t in range(1, k):
             if t % kernels.LOG_BATCH == 0:  # only when k > LOG_BATCH
                 out += [f"{indent}loss -= math.log(product)", f"{indent}product = 1.0"]
-            out += [f"{indent}if t{t} != centre:",
+            out += [f"{indent}if t{t} != t0:",
                     f"{indent}    o{t} = _sigmoid(s{t})",
                     f"{indent}    product *= max(1.0 - o{t}, MIN_PROBABILITY)",
                     f"{indent}    scores[{row}, {t}] = np.float32(alpha * -o{t})",
@@ -249,7 +249,7 @@ import numpy as np
 
 from w2v.kernels import (FASTMATH, MIN_PROBABILITY, _alpha_at, _draw_negative,
                          _gather_contexts, _next_below, _sigmoid, _subsample,
-                         prefetch_row)
+                         prefetch_row, private_row)
 
 K = {k}
 NEGATIVE = {negative}
@@ -263,7 +263,7 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
                 arch, layer, cbow_mean, batch_contexts, window, shrink_windows, negative,
                 alias_threshold, alias_index, hs_points, hs_codes, hs_lengths,
                 alpha_start, alpha_end, rng,
-                kept, contexts, targets, labels, hidden, grad_hidden, scores):
+                kept, contexts, targets, labels, hidden, grad_hidden, scores, hot_map):
     n_tokens = tokens.shape[0]
     dim = word_vectors.shape[1]
     longest = min(kept.shape[0], n_tokens)  # no sentence is longer than the chunk
@@ -288,8 +288,9 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
             if shrink_windows:
                 reach = window - _next_below(rng, window)
             reaches[i] = reach
-            for t in range(NEGATIVE):
-                negatives[i, t] = _draw_negative(rng, alias_threshold, alias_index)
+            for t in range(NEGATIVE):  # stored as the rows this thread uses
+                negatives[i, t] = private_row(
+                    _draw_negative(rng, alias_threshold, alias_index), hot_map)
         for t in range(NEGATIVE):
             prefetch_row(context_vectors, negatives[0, t])
         for i in range(n):
@@ -298,7 +299,7 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
                 # row that enters the window next (the others are in cache already)
                 for t in range(NEGATIVE):
                     prefetch_row(context_vectors, negatives[i + 1, t])
-                prefetch_row(context_vectors, kept[i + 1])
+                prefetch_row(context_vectors, private_row(kept[i + 1], hot_map))
                 if i + 1 + window < n:
                     prefetch_row(word_vectors, kept[i + 1 + window])
             alpha = _alpha_at(alpha_start, alpha_end, start, stop, i, n, span)
