@@ -225,7 +225,8 @@ def call_output_block(layer, context_vectors, hidden, target, targets, labels, a
     scores = np.zeros((n_hidden, n_targets + pad), dtype=np.float32)
     updated = context_vectors.copy()
     loss = kernels._output_block(layer, updated, hidden.copy(), n_hidden, grad_hidden, target,
-                                 targets32, labels32, n_targets, scores, alpha)
+                                 targets32, labels32, n_targets, scores, alpha,
+                                 kernels.SIGMOID_TABLE)
     return grad_hidden, updated, loss
 
 
@@ -287,12 +288,13 @@ def test_sigmoid_table_matches_the_exact_sigmoid():
                          np.linspace(edge - 0.01, edge + 0.01, 201),
                          np.nextafter(np.float32([-edge, edge]), np.float32(0))]).astype(np.float32)
     xs.sort()
-    got = np.array([kernels._sigmoid(x) for x in xs], dtype=np.float64)
+    table = kernels.SIGMOID_TABLE
+    got = np.array([kernels._sigmoid(x, table) for x in xs], dtype=np.float64)
     exact = 1.0 / (1.0 + np.exp(-xs.astype(np.float64)))
     assert np.abs(got - exact).max() < 1e-6
     assert np.all(np.diff(got) >= -1e-7)  # monotone up to float32 rounding
     assert got.min() >= 0.0 and got.max() <= 1.0
-    assert np.isnan(kernels._sigmoid(np.float32("nan")))
+    assert np.isnan(kernels._sigmoid(np.float32("nan"), table))
 
 
 # -- CBOW: every context row receives the full grad_h -----------------------------------

@@ -157,14 +157,14 @@ def generate_source(arch: int, negative: int) -> str:
                f"{indent}for d in range(dim):",
                f"{indent}    h = hidden[{row}, d]"]
         out += [f"{indent}    s{t} += h * context_vectors[t{t}, d]" for t in range(k)]
-        out += [f"{indent}o0 = _sigmoid(s0)",
+        out += [f"{indent}o0 = _sigmoid(s0, sigmoid_table)",
                 f"{indent}product *= max(o0, MIN_PROBABILITY)",
                 f"{indent}scores[{row}, 0] = np.float32(alpha * (_ONE - o0))"]
         for t in range(1, k):
             if t % kernels.LOG_BATCH == 0:  # only when k > LOG_BATCH
                 out += [f"{indent}loss -= math.log(product)", f"{indent}product = 1.0"]
             out += [f"{indent}if t{t} != t0:",
-                    f"{indent}    o{t} = _sigmoid(s{t})",
+                    f"{indent}    o{t} = _sigmoid(s{t}, sigmoid_table)",
                     f"{indent}    product *= max(1.0 - o{t}, MIN_PROBABILITY)",
                     f"{indent}    scores[{row}, {t}] = np.float32(alpha * -o{t})",
                     f"{indent}else:",
@@ -263,7 +263,8 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
                 arch, layer, cbow_mean, batch_contexts, window, shrink_windows, negative,
                 alias_threshold, alias_index, hs_points, hs_codes, hs_lengths,
                 alpha_start, alpha_end, rng,
-                kept, contexts, targets, labels, hidden, grad_hidden, scores, hot_map):
+                kept, contexts, targets, labels, hidden, grad_hidden, scores, hot_map,
+                sigmoid_table):
     n_tokens = tokens.shape[0]
     dim = word_vectors.shape[1]
     longest = min(kept.shape[0], n_tokens)  # no sentence is longer than the chunk

@@ -10,7 +10,7 @@ input words excluded from the answers) so results can be compared one to one.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 

@@ -1,0 +1,101 @@
+"""Private copies of the hottest output rows on two threads: do they pay?
+
+Trains w2v (the real trainer, 2 threads, 1 epoch) on the first ``--words`` words of the
+corpus with ``w2v.model.PRIVATE_OUTPUT_ROWS`` set, in turn, to each ``--rows`` count for
+each configuration, alternating settings within every repeat, and prints words/s medians
+and the ratio to the first count (0: every thread updates the shared rows, plain
+Hogwild). The vocabulary is built once per configuration. Issue settings otherwise: dim
+100, window 5, negative 5, sample 1e-3, min_count 5.
+
+    python benchmarks/private_rows.py [--words 4000000] [--config sg-hs,cbow-hs]
+                                      [--rows 0,512,1024] [--repeats 5]
+
+Measured 2026-11-25 on the 2-core AMD EPYC (4M words, medians of 5, words/s; the
+machine's speed wandered by 10-30 % between runs, hence the alternation):
+
+    sg-hs    0: 765,676   512: 825,323 (x1.08)   1024: 923,586 (x1.21)
+    cbow-hs  0: 2,064,673 512: 2,498,758 (x1.21) 1024: 2,417,123 (x1.17)
+    sg-ns    0: 2,200,533 512: 1,989,640 (x0.90) 1024: 2,171,641 (x0.99)
+    cbow-ns  0: 4,086,360 512: 4,125,604 (x1.01) 1024: 3,941,349 (x0.97)
+
+An earlier 3-repeat run gave sg-ns x1.20 (256 rows) and x1.29 (1024) but cbow-ns
+x0.95 (1024): within the noise. Hence copies for hierarchical softmax (1024 rows) and
+none for negative sampling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+
+import w2v.model as model_module
+from w2v import Word2Vec
+from w2v.corpus import TextCorpus
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_CORPUS = os.path.join(HERE, "..", "..", "shared", "data", "corpora",
+                              "enwiki-text8style-17m.zip")
+ARCHES = {"sg": "skipgram", "cbow": "cbow"}
+#: Words per line of the temporary corpus file (the trainer's chunk size).
+LINE_WORDS = 10_000
+
+
+def first_words(path: str, words: int, folder: str) -> str:
+    """The first ``words`` tokens of ``path`` as a plain text file in ``folder``."""
+    out = os.path.join(folder, "corpus.txt")
+    taken = 0
+    with open(out, "w", encoding="utf-8") as f:
+        for sentence in TextCorpus(path):
+            for i in range(0, len(sentence), LINE_WORDS):
+                piece = sentence[i:i + LINE_WORDS][: words - taken]
+                f.write(" ".join(piece) + "\n")
+                taken += len(piece)
+                if taken >= words:
+                    return out
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", default=DEFAULT_CORPUS)
+    parser.add_argument("--words", type=int, default=4_000_000)
+    parser.add_argument("--config", default="sg-hs,cbow-hs,sg-ns,cbow-ns")
+    parser.add_argument("--rows", default="0,512,1024")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    configs = args.config.split(",")
+    counts = [int(x) for x in args.rows.split(",")]
+    saved = dict(model_module.PRIVATE_OUTPUT_ROWS)
+    with tempfile.TemporaryDirectory() as folder:
+        corpus = TextCorpus(first_words(args.corpus, args.words, folder))
+
+        def model(config: str) -> Word2Vec:
+            arch, loss = config.split("-")
+            return Word2Vec(arch=ARCHES[arch], loss=loss, dim=100, window=5, negative=5,
+                            sample=1e-3, min_count=5, epochs=1, threads=2, seed=1)
+
+        vocab = {c: model(c).build_vocab(corpus).vocabulary_ for c in configs}
+        speeds: dict[tuple[str, int], list[float]] = {}
+        try:
+            for _ in range(args.repeats):
+                for config in configs:
+                    for count in counts:
+                        model_module.PRIVATE_OUTPUT_ROWS[config.split("-")[1]] = count
+                        m = model(config).set_vocabulary(vocab[config])
+                        m.train(corpus)
+                        speeds.setdefault((config, count), []).append(m.words_per_second_)
+        finally:
+            model_module.PRIVATE_OUTPUT_ROWS.update(saved)
+    for config in configs:
+        base = statistics.median(speeds[(config, counts[0])])
+        cells = []
+        for count in counts:
+            med = statistics.median(speeds[(config, count)])
+            cells.append(f"{count}: {med:,.0f} (x{med / base:.2f})")
+        print(f"{config}: " + "   ".join(cells))
+
+
+if __name__ == "__main__":
+    main()
