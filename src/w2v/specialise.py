@@ -21,7 +21,10 @@ use of a setting compiles (about 2-4 s), later processes load the machine code.
 
 Measured single-thread on 2M words of the 17M-word corpus (dim 100, window 5,
 negative 5; ``benchmarks/specialised_kernels.py``, medians of 3): skip-gram 1.12M words/s
-against the generic kernel's 0.81M (x1.38), CBOW 2.52M against 1.70M (x1.48).
+against the generic kernel's 0.81M (x1.38), CBOW 2.52M against 1.70M (x1.48), both
+with the exact sigmoid; the table sigmoid and two more prefetches (the next centre's
+output row, the input row entering the window) then measured x1.145 (skip-gram) and
+x1.067 (CBOW) side by side.
 
 The generated kernels have the same signature as :func:`w2v.kernels.train_chunk` (the
 baked-in ``arch``, ``layer``, ``negative`` and ``batch_contexts`` arguments are
