@@ -4,6 +4,7 @@ weights, and wall-clock timing of one call or of several threads at once."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import threading
 import time
@@ -78,3 +79,12 @@ def timed_threads(*calls) -> float:
     for t in threads:
         t.join()
     return time.perf_counter() - began
+
+
+def argument_parser(description: str, *, words: int) -> argparse.ArgumentParser:
+    """The options every kernel-only benchmark takes: ``--corpus`` and ``--words`` (how
+    many in-vocabulary tokens :func:`load_problem` keeps)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--corpus", default=DEFAULT_CORPUS)
+    parser.add_argument("--words", type=int, default=words)
+    return parser

@@ -23,9 +23,8 @@ half): the cost is the shared nodes, not the kernel.
 
 from __future__ import annotations
 
-import argparse
 
-from _kernel_problem import (CHUNK_WORDS, DEFAULT_CORPUS, chunk_starts, load_problem,
+from _kernel_problem import (CHUNK_WORDS, argument_parser, chunk_starts, load_problem,
                              timed_threads)
 from w2v import kernels as K
 
@@ -33,9 +32,7 @@ DIM, WINDOW = 100, 5
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", default=DEFAULT_CORPUS)
-    parser.add_argument("--words", type=int, default=1_000_000)
+    parser = argument_parser(__doc__.splitlines()[0], words=1_000_000)
     args = parser.parse_args()
     problem = load_problem(args.corpus, args.words)
     ids = problem.ids[: problem.ids.size - problem.ids.size % (2 * CHUNK_WORDS)]

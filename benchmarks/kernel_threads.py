@@ -11,9 +11,8 @@ matrices ("shared", Hogwild). Skip-gram NS, batched contexts, dim 100, window 5.
 
 from __future__ import annotations
 
-import argparse
 
-from _kernel_problem import DEFAULT_CORPUS, chunk_starts, load_problem, timed_threads
+from _kernel_problem import argument_parser, chunk_starts, load_problem, timed_threads
 from w2v import kernels as K
 from w2v import specialise
 
@@ -21,9 +20,7 @@ DIM, WINDOW, NEGATIVE = 100, 5, 5
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", default=DEFAULT_CORPUS)
-    parser.add_argument("--words", type=int, default=1_000_000)
+    parser = argument_parser(__doc__.splitlines()[0], words=1_000_000)
     args = parser.parse_args()
     problem = load_problem(args.corpus, args.words)
     ids, starts = problem.ids, chunk_starts(problem.ids.size)

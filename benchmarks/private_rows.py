@@ -31,6 +31,7 @@ import statistics
 import tempfile
 
 import w2v.model as model_module
+from compare import prepare_corpus
 from w2v import Word2Vec
 from w2v.corpus import TextCorpus
 
@@ -38,23 +39,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_CORPUS = os.path.join(HERE, "..", "..", "shared", "data", "corpora",
                               "enwiki-text8style-17m.zip")
 ARCHES = {"sg": "skipgram", "cbow": "cbow"}
-#: Words per line of the temporary corpus file (the trainer's chunk size).
-LINE_WORDS = 10_000
-
-
-def first_words(path: str, words: int, folder: str) -> str:
-    """The first ``words`` tokens of ``path`` as a plain text file in ``folder``."""
-    out = os.path.join(folder, "corpus.txt")
-    taken = 0
-    with open(out, "w", encoding="utf-8") as f:
-        for sentence in TextCorpus(path):
-            for i in range(0, len(sentence), LINE_WORDS):
-                piece = sentence[i:i + LINE_WORDS][: words - taken]
-                f.write(" ".join(piece) + "\n")
-                taken += len(piece)
-                if taken >= words:
-                    return out
-    return out
 
 
 def main() -> None:
@@ -69,14 +53,20 @@ def main() -> None:
     counts = [int(x) for x in args.rows.split(",")]
     saved = dict(model_module.PRIVATE_OUTPUT_ROWS)
     with tempfile.TemporaryDirectory() as folder:
-        corpus = TextCorpus(first_words(args.corpus, args.words, folder))
+        path = os.path.join(folder, "corpus.txt")
+        prepare_corpus(args.corpus, path, max_words=args.words)   # as compare.py does
+        corpus = TextCorpus(path)
 
-        def model(config: str) -> Word2Vec:
+        def model(config: str, **overrides) -> Word2Vec:
             arch, loss = config.split("-")
-            return Word2Vec(arch=ARCHES[arch], loss=loss, dim=100, window=5, negative=5,
-                            sample=1e-3, min_count=5, epochs=1, threads=2, seed=1)
+            settings = dict(dim=100, window=5, negative=5, sample=1e-3, min_count=5,
+                            epochs=1, threads=2, seed=1)
+            return Word2Vec(arch=ARCHES[arch], loss=loss, **{**settings, **overrides})
 
         vocab = {c: model(c).build_vocab(corpus).vocabulary_ for c in configs}
+        tiny = [[f"w{(i * 7 + j) % 50}" for j in range(200)] for i in range(20)]
+        for config in configs:   # load (or compile) each kernel before any timed run
+            model(config, min_count=1, threads=1).fit(tiny)
         speeds: dict[tuple[str, int], list[float]] = {}
         try:
             for _ in range(args.repeats):

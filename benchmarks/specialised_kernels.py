@@ -24,13 +24,12 @@ in the same kind of run.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 
 import numpy as np
 
-from _kernel_problem import CHUNK_WORDS, DEFAULT_CORPUS, chunk_starts, load_problem
+from _kernel_problem import CHUNK_WORDS, argument_parser, chunk_starts, load_problem
 from w2v import kernels as K
 from w2v import specialise
 
@@ -39,9 +38,7 @@ CONFIGS = {"sg-ns": (K.ARCH_SKIPGRAM, 0.025), "cbow-ns": (K.ARCH_CBOW, 0.05)}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", default=DEFAULT_CORPUS)
-    parser.add_argument("--words", type=int, default=2_000_000)
+    parser = argument_parser(__doc__.splitlines()[0], words=2_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     problem = load_problem(args.corpus, args.words)
