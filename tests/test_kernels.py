@@ -559,3 +559,58 @@ def test_private_copies_of_hot_rows_train_like_the_shared_rows(kernel, layer, ar
     np.testing.assert_allclose(pw, w, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(pc, c, rtol=1e-5, atol=1e-6)
     assert ploss == pytest.approx(loss, rel=1e-6)
+
+
+# -- padded, aligned matrices (the trainer's layout) -------------------------------------
+
+@pytest.mark.parametrize("dim,width", [(1, 8), (6, 8), (8, 8), (100, 104), (101, 104)])
+def test_padded_copy_is_aligned_and_zero_padded(dim, width):
+    matrix = np.random.default_rng(dim).standard_normal((5, dim)).astype(np.float32)
+    padded = kernels.padded_copy(matrix, rows=7)
+    assert kernels.padded_width(dim) == width
+    assert padded.shape == (7, width) and padded.dtype == np.float32
+    assert padded.flags.c_contiguous
+    assert padded.ctypes.data % kernels.MATRIX_ALIGN_BYTES == 0
+    assert np.array_equal(padded[:5, :dim], matrix)
+    assert not padded[5:].any() and not padded[:, dim:].any()
+    assert padded.base.size * 4 - (padded.ctypes.data - padded.base.ctypes.data) \
+        - padded.nbytes >= kernels.MATRIX_ALIGN_BYTES    # a cache line of its own at the end
+
+
+PADDED_CASES = [("generic", l, a) for l in LAYERS for a in ARCHS] \
+    + [("specialised", "ns", a) for a in ARCHS]
+
+
+@pytest.mark.parametrize("kernel,layer,arch", PADDED_CASES,
+                         ids=[f"{k}-{a}-{l}" for k, l, a in PADDED_CASES])
+def test_kernels_on_padded_matrices_train_the_same_model(kernel, layer, arch):
+    """The trainer runs the kernels on padded copies (rows of 8 floats at dim 6): the
+    zero columns stay zero and the real columns train as on the plain matrices."""
+    from w2v import specialise
+
+    p = make_problem(LAYERS[layer], seed=5, vocab_size=17, subsample=True)
+    code = ARCHS[arch]
+    train = kernels.train_chunk if kernel == "generic" else specialise.ns_kernel(code, p.negative)
+
+    def run(pad):
+        word_vectors, matrix = p.word_vectors.copy(), p.context_vectors.copy()
+        if pad:
+            word_vectors, matrix = kernels.padded_copy(word_vectors), kernels.padded_copy(matrix)
+        scratch = kernels.Scratch(dim=word_vectors.shape[1], window=p.window,
+                                  max_sentence_length=p.max_sentence_length,
+                                  max_targets=p.max_targets(), max_hidden=2 * p.window)
+        rng = np.array([99], dtype=np.uint64)
+        result = train(word_vectors, matrix, p.tokens, p.starts, p.keep_prob, code,
+                       p.layer, 1, 1, p.window, 1, p.negative, p.alias_threshold,
+                       p.alias_index, p.hs_points, p.hs_codes, p.hs_lengths, 0.05, 0.01,
+                       rng, *scratch.arrays())
+        return word_vectors, matrix, result, int(rng[0])
+
+    w, c, (loss, examples, _), state = run(pad=False)
+    pw, pc, (ploss, pexamples, _), pstate = run(pad=True)
+    assert pw.shape[1] == 8 and (pexamples, pstate) == (examples, state)
+    assert not pw[:, p.dim:].any() and not pc[:, p.dim:].any()
+    assert not np.allclose(c, p.context_vectors)     # it did train
+    np.testing.assert_allclose(pw[:, :p.dim], w, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(pc[:, :p.dim], c, rtol=1e-5, atol=1e-6)
+    assert ploss == pytest.approx(loss, rel=1e-6)

@@ -96,6 +96,29 @@ def test_multithreaded_hs_trains_on_private_copies_of_the_top_nodes(arch, monkey
     assert group_margin(model.wv, animals, vehicles) > 0.3
 
 
+def test_training_on_padded_rows_leaves_plain_matrices(monkeypatch):
+    """The trainer trains padded, aligned copies (dim 6 -> rows of 8 floats) through
+    views; callbacks see the views, and afterwards both matrices are plain arrays of
+    the model's shape again, holding the trained values."""
+    from w2v import kernels
+
+    seen = []
+    corpus, animals, vehicles = grouped_corpus(2000)
+    model = Word2Vec(arch="cbow", dim=6, window=2, min_count=1, sample=0, epochs=3,
+                     threads=2, chunk_words=500, alpha=0.05)
+    model.build_vocab(corpus)
+    before = model.word_vectors_.copy()
+    model.train(corpus, callbacks=[lambda m, info: seen.append(
+        (m.word_vectors_.shape, m.word_vectors_.strides[0], m.context_vectors_.strides[0]))])
+    V = len(model.vocabulary_)
+    row_bytes = 4 * kernels.padded_width(6)
+    assert len(seen) == 3 and all(s == ((V, 6), row_bytes, row_bytes) for s in seen)
+    for matrix in (model.word_vectors_, model.context_vectors_):
+        assert matrix.shape == (V, 6) and matrix.base is None and matrix.flags.c_contiguous
+    assert not np.allclose(model.word_vectors_, before)
+    assert group_margin(model.wv, animals, vehicles) > 0.3
+
+
 def test_train_continues_and_counts_epochs():
     corpus, _, _ = grouped_corpus()
     model = Word2Vec(dim=8, window=2, min_count=1, epochs=2, threads=1).fit(corpus)

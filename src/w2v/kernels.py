@@ -70,7 +70,7 @@ from numba.extending import intrinsic
 
 __all__ = [
     "ARCH_SKIPGRAM", "ARCH_CBOW", "LAYER_NS", "LAYER_HS", "LAYER_SOFTMAX",
-    "train_chunk", "seed_rng", "Scratch",
+    "train_chunk", "seed_rng", "Scratch", "padded_copy", "padded_width",
 ]
 
 ARCH_SKIPGRAM = 0
@@ -528,6 +528,46 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
     return loss, examples, n_tokens
 
 
+#: The trainer pads each matrix row to a multiple of this many floats (one 32-byte AVX2
+#: vector), so with an aligned first row every row starts on a vector boundary and no
+#: vector load or store of a row straddles two cache lines. At dim 100 rows become 104
+#: floats; the 4 extra columns are zeros and stay zeros (every update adds multiples
+#: of other rows), so the kernels may run over them and train exactly the same model.
+ROW_MULTIPLE_FLOATS = 8
+#: Byte alignment of a padded matrix's first row (a cache line).
+MATRIX_ALIGN_BYTES = 64
+
+
+def padded_width(dim: int) -> int:
+    """``dim`` rounded up to a multiple of :data:`ROW_MULTIPLE_FLOATS`."""
+    return -(-dim // ROW_MULTIPLE_FLOATS) * ROW_MULTIPLE_FLOATS
+
+
+def aligned_zeros(rows: int, width: int) -> np.ndarray:
+    """A C-contiguous float32 (rows, width) array of zeros whose first element sits on a
+    :data:`MATRIX_ALIGN_BYTES` boundary (NumPy only promises 16 bytes), with at least a
+    cache line of its own allocation after the last element (no other array's data
+    shares its last line, see :class:`Scratch`)."""
+    itemsize = np.dtype(np.float32).itemsize
+    raw = np.zeros(rows * width + 2 * MATRIX_ALIGN_BYTES // itemsize, dtype=np.float32)
+    skip = (-raw.ctypes.data % MATRIX_ALIGN_BYTES) // itemsize
+    return raw[skip:skip + rows * width].reshape(rows, width)
+
+
+def padded_copy(matrix: np.ndarray, *, rows: int | None = None) -> np.ndarray:
+    """``matrix`` copied into :func:`aligned_zeros` of ``rows`` (default: as many)
+    rows and :func:`padded_width` columns: the kernels' layout while training.
+
+    Measured with the specialised kernels, one thread, 2M words (dim 100, medians of 3,
+    against rows of 100 floats): rows of 104 floats from a 64-byte boundary x1.056 for
+    both skip-gram and CBOW; the same rows starting 16 bytes past a boundary (as NumPy
+    allocates large arrays) x0.92 and x0.89."""
+    n, dim = matrix.shape
+    out = aligned_zeros(n if rows is None else rows, padded_width(dim))
+    out[:n, :dim] = matrix
+    return out
+
+
 class Scratch:
     """One thread's scratch buffers for :func:`train_chunk`, sized once.
 
@@ -544,8 +584,8 @@ class Scratch:
         self.contexts = np.zeros(2 * window + pad, dtype=np.int32)
         self.targets = np.zeros(max_targets + pad, dtype=np.int32)
         self.labels = np.zeros(max_targets + pad, dtype=np.float32)
-        self.hidden = np.zeros((max_hidden, dim), dtype=np.float32)
-        self.grad_hidden = np.zeros((max_hidden, dim), dtype=np.float32)
+        self.hidden = aligned_zeros(max_hidden, dim)
+        self.grad_hidden = aligned_zeros(max_hidden, dim)
         self.scores = np.zeros((max_hidden, max_targets + pad), dtype=np.float32)
         # (lo, hi, shift) of the private output rows (see train_chunk); none by default
         self.hot_map = np.zeros(3 + pad, dtype=np.int64)

@@ -620,7 +620,7 @@ class _Trainer:
         max_targets = {"ns": 1 + m.negative, "hs": m._tree[0].shape[1],
                        "softmax": m.context_vectors_.shape[0]}[m.loss]
         max_hidden = 2 * m.window if (m.arch == "skipgram" and m.batch_contexts) else 1
-        scratch = kernels.Scratch(dim=m.dim, window=m.window,
+        scratch = kernels.Scratch(dim=self._input_rows.shape[1], window=m.window,
                                   max_sentence_length=m.max_sentence_length,
                                   max_targets=max_targets, max_hidden=max_hidden)
         snapshot = None
@@ -644,7 +644,7 @@ class _Trainer:
                 if self.stop.is_set():
                     continue
                 loss, examples, words = train_chunk(
-                    m.word_vectors_, self._output_rows, chunk.tokens, chunk.starts,
+                    self._input_rows, self._output_rows, chunk.tokens, chunk.starts,
                     m._keep_prob, arch, layer, int(m.cbow_mean), int(m.batch_contexts),
                     m.window, int(m.shrink_windows), m.negative, m._alias[0], m._alias[1],
                     m._tree[0], m._tree[1], m._tree[2], chunk.alpha_start, chunk.alpha_end,
@@ -713,17 +713,18 @@ class _Trainer:
             bar = tqdm(total=self.total_words, initial=self.offset, unit="word",
                        unit_scale=True, desc="training", smoothing=0.1, dynamic_ncols=True)
             self.words_done = self.offset
+        # The kernels train padded, aligned copies of the matrices (kernels.padded_copy:
+        # rows of a whole number of vectors); the output matrix also holds, after the
+        # shared rows, each thread's private copies of its hottest rows (see
+        # PRIVATE_OUTPUT_ROWS). Meanwhile word_vectors_ and context_vectors_ are views of
+        # the real rows and columns, so checkpoints and callbacks (which run between
+        # chunks, when every private copy has been merged) see every update.
         rows = m.context_vectors_.shape[0]
-        self._output_rows = m.context_vectors_
-        if self.private is not None:
-            # the shared rows, then each thread's private copies (see PRIVATE_OUTPUT_ROWS);
-            # meanwhile context_vectors_ is a view of the shared rows, so checkpoints and
-            # callbacks (between chunks, when every copy has been merged) see them
-            lo, hi = self.private
-            self._output_rows = np.empty((rows + self.n_threads * (hi - lo), m.dim),
-                                         dtype=np.float32)
-            self._output_rows[:rows] = m.context_vectors_
-            m.context_vectors_ = self._output_rows[:rows]
+        extra = 0 if self.private is None else self.n_threads * (self.private[1] - self.private[0])
+        self._input_rows = kernels.padded_copy(m.word_vectors_)
+        self._output_rows = kernels.padded_copy(m.context_vectors_, rows=rows + extra)
+        m.word_vectors_ = self._input_rows[:, :m.dim]
+        m.context_vectors_ = self._output_rows[:rows, :m.dim]
         workers = [threading.Thread(target=self._worker, args=(t,), daemon=True,
                                     name=f"w2v-worker-{t}") for t in range(self.n_threads)]
         for w in workers:
@@ -784,8 +785,10 @@ class _Trainer:
                 self.queue.put(None)
             for w in workers:
                 w.join()
-            if self.private is not None:  # drop the private copies (all merged)
-                m.context_vectors_ = self._output_rows[:rows].copy()
+            # plain arrays again, without the padding and private copies (all merged)
+            m.word_vectors_ = m.word_vectors_.copy()
+            m.context_vectors_ = m.context_vectors_.copy()
+            self._input_rows = self._output_rows = None
             if cache is not None:
                 cache.close()
             if bar is not None:
