@@ -198,19 +198,29 @@ def generate_source(arch: int, negative: int) -> str:
                      f"{i16}        context_vectors[o, d] += "
                      + " + ".join(f"a{r} * hidden[{r}, d]" for r in range(n))]
     one_pass_updates = "\n".join(one_pass)
+    sums = []
+    for n in range(1, ONE_PASS_CONTEXTS + 1):
+        sums += [f"{i12}{'if' if n == 1 else 'elif'} n_ctx == {n}:",
+                 f"{i12}    {_lines('c{t} = contexts[{t}]', n)}",
+                 f"{i12}    for d in range(dim):",
+                 f"{i12}        hidden[0, d] = ("
+                 + " + ".join(f"word_vectors[c{r}, d]" for r in range(n)) + ") * scale"]
+    one_pass_sums = "\n".join(sums)
     if arch == kernels.ARCH_CBOW:
         body = f"""\
-            # hidden = sum (or mean) of the context rows
-            row = contexts[0]
-            for d in range(dim):
-                hidden[0, d] = word_vectors[row, d]
-            for c in range(1, n_ctx):
-                row = contexts[c]
+            # hidden = sum (or mean) of the context rows, in one pass (see ONE_PASS_CONTEXTS)
+            scale = _ONE / np.float32(n_ctx) if cbow_mean else _ONE
+{one_pass_sums}
+            else:  # more contexts: one pass per context row
+                row = contexts[0]
                 for d in range(dim):
-                    hidden[0, d] += word_vectors[row, d]
-            if cbow_mean:
+                    hidden[0, d] = word_vectors[row, d]
+                for c in range(1, n_ctx):
+                    row = contexts[c]
+                    for d in range(dim):
+                        hidden[0, d] += word_vectors[row, d]
                 for d in range(dim):
-                    hidden[0, d] = hidden[0, d] / n_ctx
+                    hidden[0, d] *= scale
 {dots("0", i12)}
             # grad_h = sum_t g_t o_t with the old output rows, then o_t += g_t h
             {_lines("g{t} = scores[0, {t}]", k)}
