@@ -76,22 +76,27 @@ def test_multithreaded_training_uses_all_chunks():
     assert group_margin(model.wv, animals, vehicles) > 0.3
 
 
+@pytest.mark.parametrize("loss", ["hs", "ns"])
 @pytest.mark.parametrize("arch", ["skipgram", "cbow"])
-def test_multithreaded_hs_trains_on_private_copies_of_the_top_nodes(arch, monkeypatch):
-    """With two threads, HS threads copy the inner nodes nearest the root and merge them
-    after each chunk; training still groups words, and afterwards the output matrix is
-    the plain (V - 1) x dim array again, with the trained nodes in it."""
+def test_multithreaded_training_on_private_copies_of_the_hottest_output_rows(arch, loss,
+                                                                           monkeypatch):
+    """With two threads, each thread copies the hottest output rows (HS: the inner nodes
+    nearest the root; NS: the most frequent words) and merges them after each chunk;
+    training still groups words, and afterwards the output matrix is the plain array
+    again, with the trained rows in it."""
     import w2v.model as model_module
 
-    monkeypatch.setitem(model_module.PRIVATE_OUTPUT_ROWS, "hs", 4)   # of 13 inner nodes
+    monkeypatch.setitem(model_module.PRIVATE_OUTPUT_ROWS, loss, 4)   # of 13 or 14 rows
     corpus, animals, vehicles = grouped_corpus(2000)
-    model = Word2Vec(arch=arch, loss="hs", dim=16, window=2, min_count=1, sample=0,
+    model = Word2Vec(arch=arch, loss=loss, dim=16, window=2, min_count=1, sample=0,
                      epochs=5, threads=2, chunk_words=500, alpha=0.05)
     model.fit(corpus)
     V = len(model.vocabulary_)
-    assert model.context_vectors_.shape == (V - 1, 16)
+    rows = V - 1 if loss == "hs" else V
+    assert model.context_vectors_.shape == (rows, 16)
     assert model.context_vectors_.base is None and model.context_vectors_.flags.c_contiguous
-    assert np.all(np.abs(model.context_vectors_[-4:]).max(axis=1) > 0)  # the root trained
+    hot = model.context_vectors_[-4:] if loss == "hs" else model.context_vectors_[:4]
+    assert np.all(np.abs(hot).max(axis=1) > 0)   # the copied rows trained
     assert model.loss_history_[-1] < model.loss_history_[0]
     assert group_margin(model.wv, animals, vehicles) > 0.3
 

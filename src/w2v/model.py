@@ -60,17 +60,21 @@ _POLL_SECONDS = 0.1
 #: With two or more threads, each trains on its own copies of this many output rows,
 #: the most-updated ones, and folds its changes into the shared matrix after every
 #: chunk (:func:`w2v.kernels.merge_private_rows`); the other threads see a chunk's
-#: changes to these rows when the chunk is done (Hogwild shows them at once). For
-#: hierarchical softmax they are the inner nodes nearest the root: the top 1024 take
-#: 80 % of node updates on the 17M-word corpus (the root is on every path), so shared,
-#: their cache lines move between the cores on nearly every update. Measured with the
-#: trainer (2 threads, 4M words, 1 epoch, medians of 5, against no copies): sg-hs
-#: x1.21, cbow-hs x1.17 (x1.08 and x1.21 with 512 rows). For negative sampling the
-#: hottest rows (ids 0..N-1, the most frequent words) are updated far less often each
-#: (the top 1024 take 41 % of output-row updates); with copies of 512 or 1024 of them
-#: the same measurement gave x0.90-1.01, so NS uses none. A copy costs 400 KB per
-#: thread at dim 100; its merge takes about 0.03 ms, against about 20 ms for a chunk.
-PRIVATE_OUTPUT_ROWS = {"hs": 1024, "ns": 0}
+#: changes to these rows when the chunk is done (Hogwild shows them at once). Shared,
+#: their cache lines move between the cores on nearly every update. For hierarchical
+#: softmax they are the inner nodes nearest the root (the root is on every path; the
+#: top 1024 take 80 % of node updates on the 17M-word corpus); for negative sampling
+#: the most frequent words (ids 0..N-1), which are drawn as negatives all the time.
+#: How much the sharing costs depends on where the VM's two cores sit: in some runs
+#: two threads on shared matrices train half as fast as on separate ones, in others
+#: nearly as fast. Measured with the trainer (2 threads, 4M words, medians of 3-4,
+#: settings alternating in one process), against no copies: NS with 4096 rows, in a
+#: slow spell cbow x1.39 and skip-gram x1.25, in a fast one cbow x1.005 (8192 rows:
+#: x0.98, 16384: x0.90); HS against 1024 rows, sg-hs x1.06 with 2048 or 4096 and
+#: cbow-hs x2.06 (2048) and x2.10 (4096) in a slow spell, where 1024 rows were x1.92
+#: of none. Copies of the hottest *input* rows as well measured -2 % to +6 %, so
+#: there are none. A copy costs 1.7 MB per thread at 4096 rows of dim 100.
+PRIVATE_OUTPUT_ROWS = {"hs": 2048, "ns": 4096}
 
 
 def _cpu_count() -> int:
