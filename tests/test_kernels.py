@@ -378,6 +378,14 @@ def test_seed_rng_streams_differ_and_are_deterministic():
     assert set(draws_one).isdisjoint(draws_two)
 
 
+def test_each_generator_state_has_a_cache_line_to_itself():
+    states = [kernels.seed_rng(1, stream) for stream in range(4)]
+    lines = {state.ctypes.data // kernels.MATRIX_ALIGN_BYTES for state in states}
+    assert len(lines) == 4
+    assert all(state.ctypes.data % kernels.MATRIX_ALIGN_BYTES == 0 for state in states)
+    assert all(state.shape == (1,) and state.dtype == np.uint64 for state in states)
+
+
 def test_generator_matches_the_python_replica():
     state = int(kernels.seed_rng(42, 5)[0])
     rng = np.array([state], dtype=np.uint64)

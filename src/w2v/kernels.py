@@ -143,7 +143,11 @@ def seed_rng(seed: int, stream: int = 0) -> np.ndarray:
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & (2**64 - 1)
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & (2**64 - 1)
     z ^= z >> 31
-    return np.array([z or 0x2545F4914F6CDD1D], dtype=np.uint64)
+    # on a cache line of its own: the state is written at every draw, and threads'
+    # states made one after another could otherwise share a line
+    state = aligned_zeros(1, 1, np.uint64)[0]
+    state[0] = z or 0x2545F4914F6CDD1D
+    return state
 
 
 #: Bytes per cache line, the unit of a prefetch.
@@ -569,13 +573,13 @@ def padded_width(dim: int) -> int:
     return -(-dim // ROW_MULTIPLE_FLOATS) * ROW_MULTIPLE_FLOATS
 
 
-def aligned_zeros(rows: int, width: int) -> np.ndarray:
-    """A C-contiguous float32 (rows, width) array of zeros whose first element sits on a
+def aligned_zeros(rows: int, width: int, dtype=np.float32) -> np.ndarray:
+    """A C-contiguous (rows, width) array of zeros whose first element sits on a
     :data:`MATRIX_ALIGN_BYTES` boundary (NumPy only promises 16 bytes), with at least a
-    cache line of its own allocation after the last element (no other array's data
-    shares its last line, see :class:`Scratch`)."""
-    itemsize = np.dtype(np.float32).itemsize
-    raw = np.zeros(rows * width + 2 * MATRIX_ALIGN_BYTES // itemsize, dtype=np.float32)
+    cache line of its own allocation after the last element: no other array's data
+    shares its cache lines (see :class:`Scratch`)."""
+    itemsize = np.dtype(dtype).itemsize
+    raw = np.zeros(rows * width + 2 * MATRIX_ALIGN_BYTES // itemsize, dtype=dtype)
     skip = (-raw.ctypes.data % MATRIX_ALIGN_BYTES) // itemsize
     return raw[skip:skip + rows * width].reshape(rows, width)
 
