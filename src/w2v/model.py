@@ -73,14 +73,15 @@ _POLL_SECONDS = 0.1
 #: the most frequent words (ids 0..N-1), which are drawn as negatives all the time.
 #: How much the sharing costs depends on where the VM's two cores sit: in some runs
 #: two threads on shared matrices train half as fast as on separate ones, in others
-#: nearly as fast. Measured with the trainer (2 threads, 4M words, medians of 3-4,
-#: settings alternating in one process), against no copies: NS with 4096 rows, in a
-#: slow spell cbow x1.39 and skip-gram x1.25, in a fast one cbow x1.005 (8192 rows:
-#: x0.98, 16384: x0.90); HS against 1024 rows, sg-hs x1.06 with 2048 or 4096 and
-#: cbow-hs x2.06 (2048) and x2.10 (4096) in a slow spell, where 1024 rows were x1.92
-#: of none. Copies of the hottest *input* rows as well measured -2 % to +6 %, so
-#: there are none. A copy costs 1.7 MB per thread at 4096 rows of dim 100.
-PRIVATE_OUTPUT_ROWS = {"hs": 2048, "ns": 4096}
+#: nearly as fast. Measured with the trainer (2 threads, 17M words, 1 epoch, 100,000-word
+#: chunks, settings alternating in one process, medians of 3, in a slow spell): NS with
+#: no copies x0.72 (cbow) and x0.81 (skip-gram) of 4096 rows, 8192 rows x1.08 / x1.05,
+#: 16384 rows x1.20 / x1.08; HS 8192 and 16384 nodes x1.07 of 2048 (cbow-hs). With
+#: 10,000-word chunks and so ten times the merges, 16384 NS rows had measured x0.90 of
+#: none in a fast spell. Copies of the hottest *input* rows as well measured -2 % to
+#: +6 %, so there are none. At dim 100 the copies and their snapshots take 13.6 MB per
+#: thread for NS.
+PRIVATE_OUTPUT_ROWS = {"hs": 8192, "ns": 16384}
 
 
 def _cpu_count() -> int:
