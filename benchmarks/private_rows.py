@@ -1,16 +1,18 @@
 """Private copies of the hottest output rows on two threads: do they pay?
 
 Trains w2v (the real trainer, 2 threads, 1 epoch) on the first ``--words`` words of the
-corpus with ``w2v.model.PRIVATE_OUTPUT_ROWS`` set, in turn, to each ``--rows`` count for
-each configuration, alternating settings within every repeat, and prints words/s medians
-and the ratio to the first count (0: every thread updates the shared rows, plain
-Hogwild). The vocabulary is built once per configuration. Issue settings otherwise: dim
-100, window 5, negative 5, sample 1e-3, min_count 5.
+corpus (0: all) with ``w2v.model.PRIVATE_OUTPUT_ROWS`` set, in turn, to each ``--rows``
+count, and with each ``--chunk-words`` size, for each configuration, alternating
+settings within every repeat, and prints words/s medians and the ratio to the first
+setting (rows 0: every thread updates the shared rows, plain Hogwild). The vocabulary
+is built once per configuration. Issue settings otherwise: dim 100, window 5, negative
+5, sample 1e-3, min_count 5.
 
     python benchmarks/private_rows.py [--words 4000000] [--config sg-hs,cbow-hs]
-                                      [--rows 0,512,1024] [--repeats 5]
+                                      [--rows 0,512,1024] [--chunk-words 10000]
+                                      [--repeats 5]
 
-Measured 2026-11-25 on the 2-core AMD EPYC (4M words, medians of 5, words/s; the
+Session 3, 2026-11-25 (4M words, 10,000-word chunks, medians of 5, words/s; the
 machine's speed wandered by 10-30 % between runs, hence the alternation):
 
     sg-hs    0: 765,676   512: 825,323 (x1.08)   1024: 923,586 (x1.21)
@@ -18,9 +20,17 @@ machine's speed wandered by 10-30 % between runs, hence the alternation):
     sg-ns    0: 2,200,533 512: 1,989,640 (x0.90) 1024: 2,171,641 (x0.99)
     cbow-ns  0: 4,086,360 512: 4,125,604 (x1.01) 1024: 3,941,349 (x0.97)
 
-An earlier 3-repeat run gave sg-ns x1.20 (256 rows) and x1.29 (1024) but cbow-ns
-x0.95 (1024): within the noise. Hence copies for hierarchical softmax (1024 rows) and
-none for negative sampling.
+Session 4 found why negative sampling had seemed not to gain: the machine has fast and
+slow spells for two threads (in slow ones, two threads on shared matrices train about
+half as fast as on separate matrices), and with 10,000-word chunks the merge after every
+chunk cost as much as the copies saved in fast spells. With 100,000-word chunks (the
+new default) and the whole 17M-word corpus, ad-hoc runs doing what this script does
+(medians of 3) gave, in a slow spell: sg-ns 0: 1,805,356, 4096: 2,232,550, 16384:
+2,401,634; cbow-ns 0: 2,656,374, 4096: 3,676,035, 16384: 4,424,187; cbow-hs 2048:
+2,936,930, 8192: 3,146,709 (x1.07). Hence 16384 rows for NS and 8192 for HS. To repeat:
+
+    python benchmarks/private_rows.py --words 0 --config sg-ns,cbow-ns \
+        --rows 0,4096,16384 --chunk-words 100000 --repeats 3
 """
 
 from __future__ import annotations
@@ -47,14 +57,17 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=4_000_000)
     parser.add_argument("--config", default="sg-hs,cbow-hs,sg-ns,cbow-ns")
     parser.add_argument("--rows", default="0,512,1024")
+    parser.add_argument("--chunk-words", default="10000",
+                        help="comma-separated chunk sizes (Word2Vec chunk_words)")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     configs = args.config.split(",")
-    counts = [int(x) for x in args.rows.split(",")]
+    settings = [(int(rows), int(chunk)) for rows in args.rows.split(",")
+                for chunk in args.chunk_words.split(",")]
     saved = dict(model_module.PRIVATE_OUTPUT_ROWS)
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "corpus.txt")
-        prepare_corpus(args.corpus, path, max_words=args.words)   # as compare.py does
+        prepare_corpus(args.corpus, path, max_words=args.words or None)   # as compare.py
         corpus = TextCorpus(path)
 
         def model(config: str, **overrides) -> Word2Vec:
@@ -67,23 +80,24 @@ def main() -> None:
         tiny = [[f"w{(i * 7 + j) % 50}" for j in range(200)] for i in range(20)]
         for config in configs:   # load (or compile) each kernel before any timed run
             model(config, min_count=1, threads=1).fit(tiny)
-        speeds: dict[tuple[str, int], list[float]] = {}
+        speeds: dict[tuple[str, tuple[int, int]], list[float]] = {}
         try:
             for _ in range(args.repeats):
                 for config in configs:
-                    for count in counts:
-                        model_module.PRIVATE_OUTPUT_ROWS[config.split("-")[1]] = count
-                        m = model(config).set_vocabulary(vocab[config])
+                    for rows, chunk in settings:
+                        model_module.PRIVATE_OUTPUT_ROWS[config.split("-")[1]] = rows
+                        m = model(config, chunk_words=chunk).set_vocabulary(vocab[config])
                         m.train(corpus)
-                        speeds.setdefault((config, count), []).append(m.words_per_second_)
+                        speeds.setdefault((config, (rows, chunk)), []).append(
+                            m.words_per_second_)
         finally:
             model_module.PRIVATE_OUTPUT_ROWS.update(saved)
     for config in configs:
-        base = statistics.median(speeds[(config, counts[0])])
+        base = statistics.median(speeds[(config, settings[0])])
         cells = []
-        for count in counts:
-            med = statistics.median(speeds[(config, count)])
-            cells.append(f"{count}: {med:,.0f} (x{med / base:.2f})")
+        for rows, chunk in settings:
+            med = statistics.median(speeds[(config, (rows, chunk))])
+            cells.append(f"{rows} rows, {chunk}-word chunks: {med:,.0f} (x{med / base:.2f})")
         print(f"{config}: " + "   ".join(cells))
 
 
