@@ -796,10 +796,12 @@ class _Trainer:
                 self.queue.put(None)
             for w in workers:
                 w.join()
-            # plain arrays again, without the padding and private copies (all merged)
+            # plain arrays again, without the padding and private copies (all merged);
+            # each padded matrix is let go before the next copy, for a lower peak
             m.word_vectors_ = m.word_vectors_.copy()
+            self._input_rows = None
             m.context_vectors_ = m.context_vectors_.copy()
-            self._input_rows = self._output_rows = None
+            self._output_rows = None
             if cache is not None:
                 cache.close()
             if bar is not None:
