@@ -625,15 +625,43 @@ class _Trainer:
             yield tokens, starts
 
     # -- workers -------------------------------------------------------------------------
-    def _worker(self, tid: int) -> None:
+    def _scratch(self) -> kernels.Scratch:
         m = self.model
-        rng = self.rngs[tid]
         max_targets = {"ns": 1 + m.negative, "hs": m._tree[0].shape[1],
                        "softmax": m.context_vectors_.shape[0]}[m.loss]
         max_hidden = 2 * m.window if (m.arch == "skipgram" and m.batch_contexts) else 1
-        scratch = kernels.Scratch(dim=self._input_rows.shape[1], window=m.window,
-                                  max_sentence_length=m.max_sentence_length,
-                                  max_targets=max_targets, max_hidden=max_hidden)
+        return kernels.Scratch(dim=self._input_rows.shape[1], window=m.window,
+                               max_sentence_length=m.max_sentence_length,
+                               max_targets=max_targets, max_hidden=max_hidden)
+
+    def _train_chunk(self, tokens, starts, alpha_start, alpha_end, rng, arrays):
+        """The kernel on one chunk: (float64 loss sum, examples, words)."""
+        m = self.model
+        return self.kernel(
+            self._input_rows, self._output_rows, tokens, starts, m._keep_prob,
+            kernels.ARCH_CBOW if m.arch == "cbow" else kernels.ARCH_SKIPGRAM,
+            {"ns": kernels.LAYER_NS, "hs": kernels.LAYER_HS,
+             "softmax": kernels.LAYER_SOFTMAX}[m.loss],
+            int(m.cbow_mean), int(m.batch_contexts), m.window, int(m.shrink_windows),
+            m.negative, m._alias[0], m._alias[1], m._tree[0], m._tree[1], m._tree[2],
+            alpha_start, alpha_end, rng, *arrays)
+
+    def _warm_up(self) -> None:
+        """Compile the kernel for this run's argument types, or load it from the disk
+        cache (seconds the first time, about 0.3 s after), on an empty chunk before the
+        clock and the progress bar start: words/s then measures training only."""
+        scratch = self._scratch()
+        self._train_chunk(np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64),
+                          self.alpha, self.alpha, kernels.seed_rng(0), scratch.arrays())
+        if self.private is not None:   # merges no rows: hot_map is (0, 0, 0)
+            kernels.merge_private_rows(self._output_rows, scratch.hot_map,
+                                       np.zeros((0, self._output_rows.shape[1]),
+                                                dtype=np.float32))
+
+    def _worker(self, tid: int) -> None:
+        m = self.model
+        rng = self.rngs[tid]
+        scratch = self._scratch()
         snapshot = None
         if self.private is not None:
             lo, hi = self.private
@@ -643,10 +671,6 @@ class _Trainer:
                 snapshot = self._output_rows[lo:hi].copy()
                 self._output_rows[first:first + hi - lo] = snapshot
         arrays = scratch.arrays()
-        arch = kernels.ARCH_CBOW if m.arch == "cbow" else kernels.ARCH_SKIPGRAM
-        layer = {"ns": kernels.LAYER_NS, "hs": kernels.LAYER_HS,
-                 "softmax": kernels.LAYER_SOFTMAX}[m.loss]
-        train_chunk = self.kernel
         while True:
             chunk = self.queue.get()
             try:
@@ -654,12 +678,9 @@ class _Trainer:
                     return
                 if self.stop.is_set():
                     continue
-                loss, examples, words = train_chunk(
-                    self._input_rows, self._output_rows, chunk.tokens, chunk.starts,
-                    m._keep_prob, arch, layer, int(m.cbow_mean), int(m.batch_contexts),
-                    m.window, int(m.shrink_windows), m.negative, m._alias[0], m._alias[1],
-                    m._tree[0], m._tree[1], m._tree[2], chunk.alpha_start, chunk.alpha_end,
-                    rng, *arrays)
+                loss, examples, words = self._train_chunk(
+                    chunk.tokens, chunk.starts, chunk.alpha_start, chunk.alpha_end, rng,
+                    arrays)
                 if snapshot is not None:
                     with self.merge_lock:
                         kernels.merge_private_rows(self._output_rows, scratch.hot_map, snapshot)
@@ -717,6 +738,20 @@ class _Trainer:
     # -- the run -------------------------------------------------------------------------
     def run(self) -> None:
         m = self.model
+        # The kernels train padded, aligned copies of the matrices (kernels.padded_copy:
+        # rows of a whole number of vectors); the output matrix also holds, after the
+        # shared rows, each thread's private copies of its hottest rows (see
+        # PRIVATE_OUTPUT_ROWS). Meanwhile word_vectors_ and context_vectors_ are views of
+        # the real rows and columns, so checkpoints and callbacks (which run between
+        # chunks, when every private copy has been merged) see every update.
+        self._input_rows, self._output_rows = m.word_vectors_, m.context_vectors_
+        self._warm_up()   # the padded copies have the same types; nothing is changed yet
+        rows = m.context_vectors_.shape[0]
+        extra = 0 if self.private is None else self.n_threads * (self.private[1] - self.private[0])
+        self._input_rows = kernels.padded_copy(m.word_vectors_)
+        self._output_rows = kernels.padded_copy(m.context_vectors_, rows=rows + extra)
+        m.word_vectors_ = self._input_rows[:, :m.dim]
+        m.context_vectors_ = self._output_rows[:rows, :m.dim]
         bar = None
         if self.progress:
             from tqdm.auto import tqdm
@@ -724,18 +759,6 @@ class _Trainer:
             bar = tqdm(total=self.total_words, initial=self.offset, unit="word",
                        unit_scale=True, desc="training", smoothing=0.1, dynamic_ncols=True)
             self.words_done = self.offset
-        # The kernels train padded, aligned copies of the matrices (kernels.padded_copy:
-        # rows of a whole number of vectors); the output matrix also holds, after the
-        # shared rows, each thread's private copies of its hottest rows (see
-        # PRIVATE_OUTPUT_ROWS). Meanwhile word_vectors_ and context_vectors_ are views of
-        # the real rows and columns, so checkpoints and callbacks (which run between
-        # chunks, when every private copy has been merged) see every update.
-        rows = m.context_vectors_.shape[0]
-        extra = 0 if self.private is None else self.n_threads * (self.private[1] - self.private[0])
-        self._input_rows = kernels.padded_copy(m.word_vectors_)
-        self._output_rows = kernels.padded_copy(m.context_vectors_, rows=rows + extra)
-        m.word_vectors_ = self._input_rows[:, :m.dim]
-        m.context_vectors_ = self._output_rows[:rows, :m.dim]
         workers = [threading.Thread(target=self._worker, args=(t,), daemon=True,
                                     name=f"w2v-worker-{t}") for t in range(self.n_threads)]
         for w in workers:
