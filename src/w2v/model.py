@@ -553,11 +553,12 @@ class _Trainer:
         self.words = [[0] * epochs for _ in range(self.n_threads)]
         self.rngs = [kernels.seed_rng(model.seed, t) for t in range(self.n_threads)]
         # chosen (and compiled or loaded from the cache) once, before any thread starts
-        self.kernel = specialise.kernel_for(
-            arch=kernels.ARCH_CBOW if model.arch == "cbow" else kernels.ARCH_SKIPGRAM,
-            layer={"ns": kernels.LAYER_NS, "hs": kernels.LAYER_HS,
-                   "softmax": kernels.LAYER_SOFTMAX}[model.loss],
-            negative=model.negative, batch_contexts=model.batch_contexts)
+        self.arch_code = kernels.ARCH_CBOW if model.arch == "cbow" else kernels.ARCH_SKIPGRAM
+        self.layer_code = {"ns": kernels.LAYER_NS, "hs": kernels.LAYER_HS,
+                           "softmax": kernels.LAYER_SOFTMAX}[model.loss]
+        self.kernel = specialise.kernel_for(arch=self.arch_code, layer=self.layer_code,
+                                            negative=model.negative,
+                                            batch_contexts=model.batch_contexts)
         self.offset = 0              # words handed out so far: drives the learning rate
         self.position = (0, 0)       # (epoch, chunks of it handed out)
         self.start_epoch, self.skip_chunks = 0, 0
@@ -639,10 +640,7 @@ class _Trainer:
         m = self.model
         return self.kernel(
             self._input_rows, self._output_rows, tokens, starts, m._keep_prob,
-            kernels.ARCH_CBOW if m.arch == "cbow" else kernels.ARCH_SKIPGRAM,
-            {"ns": kernels.LAYER_NS, "hs": kernels.LAYER_HS,
-             "softmax": kernels.LAYER_SOFTMAX}[m.loss],
-            int(m.cbow_mean), int(m.batch_contexts), m.window, int(m.shrink_windows),
+            self.arch_code, self.layer_code, int(m.cbow_mean), int(m.batch_contexts), m.window, int(m.shrink_windows),
             m.negative, m._alias[0], m._alias[1], m._tree[0], m._tree[1], m._tree[2],
             alpha_start, alpha_end, rng, *arrays)
 

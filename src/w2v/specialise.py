@@ -193,22 +193,22 @@ def generate_source(arch: int, negative: int) -> str:
         return "\n".join(out)
 
     fused = " + ".join(f"g{t} * context_vectors[t{t}, d]" for t in range(k))
-    one_pass = []
-    for n in ONE_PASS_CONTEXTS:
-        one_pass += [f"{i16}{'elif' if one_pass else 'if'} n_ctx == {n}:",
-                     f"{i16}    {_lines('a{t} = scores[{t}, t]', n)}",
-                     f"{i16}    for d in range(dim):",
-                     f"{i16}        context_vectors[o, d] += "
-                     + " + ".join(f"a{r} * hidden[{r}, d]" for r in range(n))]
-    one_pass_updates = "\n".join(one_pass)
-    sums = []
-    for n in ONE_PASS_CONTEXTS:
-        sums += [f"{i12}{'elif' if sums else 'if'} n_ctx == {n}:",
-                 f"{i12}    {_lines('c{t} = contexts[{t}]', n)}",
-                 f"{i12}    for d in range(dim):",
-                 f"{i12}        hidden[0, d] = ("
-                 + " + ".join(f"word_vectors[c{r}, d]" for r in range(n)) + ") * scale"]
-    one_pass_sums = "\n".join(sums)
+    def by_count(indent: str, locals_: str, statement) -> str:
+        # "if n_ctx == n: <locals for t < n>; for d: <statement(n)>" for each count of
+        # ONE_PASS_CONTEXTS, chained with elif (the caller adds the else branch)
+        out = []
+        for n in ONE_PASS_CONTEXTS:
+            out += [f"{indent}{'elif' if out else 'if'} n_ctx == {n}:",
+                    f"{indent}    {_lines(locals_, n)}",
+                    f"{indent}    for d in range(dim):",
+                    f"{indent}        {statement(n)}"]
+        return "\n".join(out)
+
+    one_pass_updates = by_count(i16, "a{t} = scores[{t}, t]", lambda n: (
+        "context_vectors[o, d] += " + " + ".join(f"a{r} * hidden[{r}, d]" for r in range(n))))
+    one_pass_sums = by_count(i12, "c{t} = contexts[{t}]", lambda n: (
+        "hidden[0, d] = (" + " + ".join(f"word_vectors[c{r}, d]" for r in range(n))
+        + ") * scale"))
     if arch == kernels.ARCH_CBOW:
         body = f"""\
             # hidden = sum (or mean) of the context rows, in one pass (see ONE_PASS_CONTEXTS)
