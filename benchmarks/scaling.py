@@ -4,6 +4,8 @@
     python benchmarks/scaling.py memory   [--copies 4]
     python benchmarks/scaling.py startup  [--repeats 3]
 
+``--arch`` and ``--loss`` change the issue's skip-gram NS for every measurement.
+
 * ``threads``: skip-gram NS (the issue's settings) with 1 and with 2 threads,
   alternating, each run in its own process; prints words/s medians and the speed-up.
 * ``memory``: peak RSS (VmHWM) of one training epoch on the corpus and on a file that
@@ -44,8 +46,8 @@ from w2v.corpus import TextCorpus
 t_import = time.perf_counter() - t0
 if args.get("tiny"):
     t1 = time.perf_counter()
-    Word2Vec(dim=8, window=2, min_count=1, sample=0, epochs=1, threads=1).fit(
-        [["a", "b", "c"]] * 20)
+    Word2Vec(arch=args["settings"]["arch"], loss=args["settings"]["loss"], dim=8, window=2,
+             min_count=1, sample=0, epochs=1, threads=1).fit([["a", "b", "c"]] * 20)
     print(json.dumps({"import": t_import, "first_fit": time.perf_counter() - t1}))
     sys.exit()
 corpus = TextCorpus(args["corpus"])
@@ -96,7 +98,10 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--copies", type=int, default=4)
+    parser.add_argument("--arch", choices=("skipgram", "cbow"), default=SETTINGS["arch"])
+    parser.add_argument("--loss", choices=("ns", "hs"), default=SETTINGS["loss"])
     args = parser.parse_args()
+    SETTINGS.update(arch=args.arch, loss=args.loss)
     with tempfile.TemporaryDirectory(prefix="w2v-scaling-") as tmp:
         if args.what == "threads":
             path = prepare(args.corpus, args.words, 1, tmp)

@@ -519,7 +519,20 @@ def test_merge_private_rows_adds_this_threads_changes_to_the_shared_rows():
 
 
 PRIVATE_CASES = [("generic", "ns", a) for a in ARCHS] + [("generic", "hs", a) for a in ARCHS] \
-    + [("specialised", "ns", a) for a in ARCHS]
+    + [("specialised", "ns", a) for a in ARCHS] + [("specialised", "hs", a) for a in ARCHS]
+
+
+def fast_kernel(kernel: str, layer: str, arch: int, negative: int):
+    """The generic kernel, or the one :func:`w2v.specialise.kernel_for` picks for the
+    layer (the generated NS kernel, the register-blocked HS kernel)."""
+    from w2v import specialise
+
+    if kernel == "generic":
+        return kernels.train_chunk
+    chosen = specialise.kernel_for(arch=arch, layer=LAYERS[layer], negative=negative,
+                                   batch_contexts=True)
+    assert chosen is not kernels.train_chunk
+    return chosen
 
 
 @pytest.mark.parametrize("kernel,layer,arch", PRIVATE_CASES,
@@ -529,11 +542,9 @@ def test_private_copies_of_hot_rows_train_like_the_shared_rows(kernel, layer, ar
     chunk, ends where training on the shared rows does: the copies are read and written
     instead of the shared rows (the same draws, the same arithmetic), and the merge adds
     exactly their changes."""
-    from w2v import specialise
-
     p = make_problem(LAYERS[layer], seed=11, vocab_size=17, subsample=True)
     code = ARCHS[arch]
-    train = kernels.train_chunk if kernel == "generic" else specialise.ns_kernel(code, p.negative)
+    train = fast_kernel(kernel, layer, code, p.negative)
     batch = 1
     rows = p.context_vectors.shape[0]
     half = rows // 2
@@ -586,7 +597,7 @@ def test_padded_copy_is_aligned_and_zero_padded(dim, width):
 
 
 PADDED_CASES = [("generic", l, a) for l in LAYERS for a in ARCHS] \
-    + [("specialised", "ns", a) for a in ARCHS]
+    + [("specialised", l, a) for l in ("ns", "hs") for a in ARCHS]
 
 
 @pytest.mark.parametrize("kernel,layer,arch", PADDED_CASES,
@@ -594,11 +605,9 @@ PADDED_CASES = [("generic", l, a) for l in LAYERS for a in ARCHS] \
 def test_kernels_on_padded_matrices_train_the_same_model(kernel, layer, arch):
     """The trainer runs the kernels on padded copies (rows of 8 floats at dim 6): the
     zero columns stay zero and the real columns train as on the plain matrices."""
-    from w2v import specialise
-
     p = make_problem(LAYERS[layer], seed=5, vocab_size=17, subsample=True)
     code = ARCHS[arch]
-    train = kernels.train_chunk if kernel == "generic" else specialise.ns_kernel(code, p.negative)
+    train = fast_kernel(kernel, layer, code, p.negative)
 
     def run(pad):
         word_vectors, matrix = p.word_vectors.copy(), p.context_vectors.copy()

@@ -84,7 +84,9 @@ def test_specialised_kernel_matches_the_generic_kernel_on_a_longer_chunk(window)
     (kernels.ARCH_SKIPGRAM, kernels.LAYER_NS, 5, True, True),
     (kernels.ARCH_CBOW, kernels.LAYER_NS, 5, False, True),
     (kernels.ARCH_SKIPGRAM, kernels.LAYER_NS, 5, False, False),   # classic per-pair order
-    (kernels.ARCH_SKIPGRAM, kernels.LAYER_HS, 0, True, False),
+    (kernels.ARCH_SKIPGRAM, kernels.LAYER_HS, 0, True, True),     # w2v.hs_kernel
+    (kernels.ARCH_CBOW, kernels.LAYER_HS, 0, False, True),
+    (kernels.ARCH_SKIPGRAM, kernels.LAYER_HS, 0, False, False),
     (kernels.ARCH_CBOW, kernels.LAYER_SOFTMAX, 0, False, False),
     (kernels.ARCH_SKIPGRAM, kernels.LAYER_NS, specialise.MAX_SPECIALISED_NEGATIVE + 1, True,
      False),

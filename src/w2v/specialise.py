@@ -51,7 +51,7 @@ import threading
 
 import numba
 
-from . import kernels
+from . import hs_kernel, kernels
 
 __all__ = ["ns_kernel", "kernel_for", "cache_directory", "MAX_SPECIALISED_NEGATIVE"]
 
@@ -92,8 +92,11 @@ def _writable_directory() -> str:
 
 
 def kernel_for(*, arch: int, layer: int, negative: int, batch_contexts: bool):
-    """The fastest kernel for a setting: a specialised one for negative sampling (with
-    batched contexts for skip-gram), else :func:`w2v.kernels.train_chunk`."""
+    """The fastest kernel for a setting: a specialised one for negative sampling, the
+    register-blocked :func:`w2v.hs_kernel.train_chunk` for hierarchical softmax (both
+    with batched contexts for skip-gram), else :func:`w2v.kernels.train_chunk`."""
+    if layer == kernels.LAYER_HS and (arch == kernels.ARCH_CBOW or batch_contexts):
+        return hs_kernel.train_chunk
     if (layer == kernels.LAYER_NS and 1 <= negative <= MAX_SPECIALISED_NEGATIVE
             and (arch == kernels.ARCH_CBOW or batch_contexts)):
         try:
@@ -285,13 +288,12 @@ def generate_source(arch: int, negative: int) -> str:
             for r in range(n_ctx):
 {chr(10).join(errors("r", lambda t: f"scores[r, {t}]", i16))}
             # W_in[c] += sum_t g_t o_t (old output rows), one fused pass per two contexts
-            # (each output row loaded feeds both), then one per context left over
+            # (each output row loaded feeds both; a word twice in the window is one row
+            # twice, and the second += reads the first's result), then the one left over
             r = 0
             while r + 1 < n_ctx:
                 row = contexts[r]
                 pair = contexts[r + 1]
-                if row == pair:  # a word twice in the window: one row at a time from here
-                    break
                 {_lines("g{t} = scores[r, {t}]", k)}
                 {_lines("q{t} = scores[r + 1, {t}]", k)}
                 for d in range(dim):
