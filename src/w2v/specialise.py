@@ -289,24 +289,23 @@ def generate_source(arch: int, negative: int) -> str:
 {chr(10).join(errors("r", lambda t: f"scores[r, {t}]", i16))}
             # W_in[c] += sum_t g_t o_t (old output rows), one fused pass per two contexts
             # (each output row loaded feeds both; a word twice in the window is one row
-            # twice, and the second += reads the first's result), then the one left over
+            # twice, and the second += reads the first's result); an odd row left over
+            # is paired with itself, adding zero the second time
             r = 0
-            while r + 1 < n_ctx:
+            while r < n_ctx:
                 row = contexts[r]
-                pair = contexts[r + 1]
                 {_lines("g{t} = scores[r, {t}]", k)}
-                {_lines("q{t} = scores[r + 1, {t}]", k)}
+                if r + 1 < n_ctx:
+                    pair = contexts[r + 1]
+                    {_lines("q{t} = scores[r + 1, {t}]", k)}
+                else:
+                    pair = row
+                    {_lines("q{t} = _ZERO", k)}
                 for d in range(dim):
                     {_lines("o{t} = context_vectors[t{t}, d]", k)}
                     word_vectors[row, d] += {" + ".join(f"g{t} * o{t}" for t in range(k))}
                     word_vectors[pair, d] += {" + ".join(f"q{t} * o{t}" for t in range(k))}
                 r += 2
-            while r < n_ctx:
-                row = contexts[r]
-                {_lines("g{t} = scores[r, {t}]", k)}
-                for d in range(dim):
-                    word_vectors[row, d] += {fused}
-                r += 1
             # o_t += sum_r g_rt h_r: one pass over each output row (see ONE_PASS_CONTEXTS)
             for t in range(K):
                 o = targets[t]
