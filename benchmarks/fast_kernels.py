@@ -15,18 +15,11 @@ negative 5, sample 1e-3, min_count 5, 2 threads, 1 epoch.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 
-from compare import prepare_corpus
-from w2v import Word2Vec, kernels, specialise
-from w2v.corpus import TextCorpus
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_CORPUS = os.path.join(HERE, "..", "..", "shared", "data", "corpora",
-                              "enwiki-text8style-17m.zip")
-ARCHES = {"sg": "skipgram", "cbow": "cbow"}
+from _trainer_problem import DEFAULT_CORPUS, TINY, issue_model, prepared_corpus
+from w2v import kernels, specialise
 #: label -> the kernel chooser the trainer calls (same keywords as ``kernel_for``)
 CHOOSERS = {
     "generic": lambda **setting: kernels.train_chunk,
@@ -47,29 +40,21 @@ def main() -> None:
     configs, labels = args.config.split(","), args.kernels.split(",")
     chosen = specialise.kernel_for
     with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "corpus.txt")
-        prepare_corpus(args.corpus, path, max_words=args.words or None)   # as compare.py
-        corpus = TextCorpus(path)
-
-        def model(config: str, **overrides) -> Word2Vec:
-            arch, loss = config.split("-")
-            settings = dict(dim=100, window=5, negative=5, sample=1e-3, min_count=5,
-                            epochs=1, threads=args.threads, seed=1)
-            return Word2Vec(arch=ARCHES[arch], loss=loss, **{**settings, **overrides})
-
-        vocab = {c: model(c).build_vocab(corpus).vocabulary_ for c in configs}
-        tiny = [[f"w{(i * 7 + j) % 50}" for j in range(200)] for i in range(20)]
+        corpus = prepared_corpus(args.corpus, args.words, folder)
+        vocab = {c: issue_model(c, threads=args.threads).build_vocab(corpus).vocabulary_
+                 for c in configs}
         speeds: dict[tuple[str, str], list[float]] = {}
         try:
             for label in labels:   # load (or compile) each kernel before any timed run
                 specialise.kernel_for = CHOOSERS[label]
                 for config in configs:
-                    model(config, min_count=1, threads=1).fit(tiny)
+                    issue_model(config, min_count=1, threads=1).fit(TINY)
             for _ in range(args.repeats):
                 for config in configs:
                     for label in labels:
                         specialise.kernel_for = CHOOSERS[label]
-                        m = model(config).set_vocabulary(vocab[config])
+                        m = issue_model(config, threads=args.threads).set_vocabulary(
+                            vocab[config])
                         m.train(corpus)
                         speeds.setdefault((config, label), []).append(m.words_per_second_)
                         print(f"{config} {label}: {m.words_per_second_:,.0f} words/s",

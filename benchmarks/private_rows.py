@@ -36,19 +36,11 @@ new default) and the whole 17M-word corpus, ad-hoc runs doing what this script d
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 
 import w2v.model as model_module
-from compare import prepare_corpus
-from w2v import Word2Vec
-from w2v.corpus import TextCorpus
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_CORPUS = os.path.join(HERE, "..", "..", "shared", "data", "corpora",
-                              "enwiki-text8style-17m.zip")
-ARCHES = {"sg": "skipgram", "cbow": "cbow"}
+from _trainer_problem import DEFAULT_CORPUS, TINY, issue_model, prepared_corpus
 
 
 def main() -> None:
@@ -57,7 +49,7 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=4_000_000)
     parser.add_argument("--config", default="sg-hs,cbow-hs,sg-ns,cbow-ns")
     parser.add_argument("--rows", default="0,512,1024")
-    parser.add_argument("--chunk-words", default="10000",
+    parser.add_argument("--chunk-words", default=str(model_module.DEFAULT_CHUNK_WORDS),
                         help="comma-separated chunk sizes (Word2Vec chunk_words)")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
@@ -66,27 +58,18 @@ def main() -> None:
                 for chunk in args.chunk_words.split(",")]
     saved = dict(model_module.PRIVATE_OUTPUT_ROWS)
     with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "corpus.txt")
-        prepare_corpus(args.corpus, path, max_words=args.words or None)   # as compare.py
-        corpus = TextCorpus(path)
-
-        def model(config: str, **overrides) -> Word2Vec:
-            arch, loss = config.split("-")
-            settings = dict(dim=100, window=5, negative=5, sample=1e-3, min_count=5,
-                            epochs=1, threads=2, seed=1)
-            return Word2Vec(arch=ARCHES[arch], loss=loss, **{**settings, **overrides})
-
-        vocab = {c: model(c).build_vocab(corpus).vocabulary_ for c in configs}
-        tiny = [[f"w{(i * 7 + j) % 50}" for j in range(200)] for i in range(20)]
+        corpus = prepared_corpus(args.corpus, args.words, folder)
+        vocab = {c: issue_model(c).build_vocab(corpus).vocabulary_ for c in configs}
         for config in configs:   # load (or compile) each kernel before any timed run
-            model(config, min_count=1, threads=1).fit(tiny)
+            issue_model(config, min_count=1, threads=1).fit(TINY)
         speeds: dict[tuple[str, tuple[int, int]], list[float]] = {}
         try:
             for _ in range(args.repeats):
                 for config in configs:
                     for rows, chunk in settings:
                         model_module.PRIVATE_OUTPUT_ROWS[config.split("-")[1]] = rows
-                        m = model(config, chunk_words=chunk).set_vocabulary(vocab[config])
+                        m = issue_model(config, chunk_words=chunk).set_vocabulary(
+                            vocab[config])
                         m.train(corpus)
                         speeds.setdefault((config, (rows, chunk)), []).append(
                             m.words_per_second_)

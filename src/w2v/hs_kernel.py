@@ -41,7 +41,7 @@ import numba as nb
 import numpy as np
 
 from .kernels import (ARCH_CBOW, FASTMATH, LOG_BATCH, MIN_PROBABILITY, _alpha_at,
-                      _gather_contexts, _next_below, _sigmoid, _subsample, private_row)
+                      _sigmoid, _subsample, _window, private_row)
 
 __all__ = ["train_chunk"]
 
@@ -251,11 +251,8 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
             continue
         for i in range(n):
             alpha = _alpha_at(alpha_start, alpha_end, start, stop, i, n, span)
-            reach = window
-            if shrink_windows:
-                reach = window - _next_below(rng, window)
             centre = kept[i]
-            n_ctx = _gather_contexts(kept, n, i, reach, contexts)
+            n_ctx = _window(kept, n, i, window, shrink_windows, rng, contexts)
             if n_ctx == 0:
                 continue
             # the centre's path: nodes (this thread's copies of hot ones) and labels

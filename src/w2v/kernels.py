@@ -452,6 +452,17 @@ def _gather_contexts(kept, n, i, reach, contexts):
     return n_ctx
 
 
+@nb.njit(nogil=True, cache=True)
+def _window(kept, n, i, window, shrink_windows, rng, contexts):
+    """Word ``i``'s window: its reach (``window``, or drawn from 1..window when
+    ``shrink_windows``, as the C tool), and the kept words within it gathered into
+    ``contexts``; returns how many."""
+    reach = window
+    if shrink_windows:
+        reach = window - _next_below(rng, window)
+    return _gather_contexts(kept, n, i, reach, contexts)
+
+
 @nb.njit(nogil=True, cache=True, fastmath=FASTMATH)
 def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_prob,
                 arch, layer, cbow_mean, batch_contexts, window, shrink_windows, negative,
@@ -505,11 +516,8 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
             continue
         for i in range(n):
             alpha = _alpha_at(alpha_start, alpha_end, start, stop, i, n, span)
-            reach = window
-            if shrink_windows:
-                reach = window - _next_below(rng, window)
             centre = kept[i]
-            n_ctx = _gather_contexts(kept, n, i, reach, contexts)
+            n_ctx = _window(kept, n, i, window, shrink_windows, rng, contexts)
             if n_ctx == 0:
                 continue
             if arch == ARCH_CBOW:
