@@ -1,6 +1,7 @@
 """Hierarchical softmax over two threads: how much do shared tree nodes cost?
 
-Calls the generic kernel (which trains HS) directly on the first ``--words`` in-vocabulary
+Calls the generic kernel (the trainer has run w2v.hs_kernel for HS since session 5;
+the figures below are the generic kernel's) directly on the first ``--words`` in-vocabulary
 tokens: one thread on all of them, then two Python threads on one half each -- on
 separate copies of the matrices, then on the same matrices (Hogwild, as training does).
 Every HS prediction updates the inner nodes on its word's Huffman path, and the few nodes
