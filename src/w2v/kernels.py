@@ -286,6 +286,37 @@ def _output_targets(layer, target, negative, alias_threshold, alias_index, hs_po
     return n_rows
 
 
+@nb.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def _update_one_hidden(context_vectors, hidden, grad_hidden, targets, n_targets, scores,
+                       softmax):
+    """Steps 3 and 4 for one hidden vector in one pass over each output row (two rows
+    per pass): read o_t once for ``grad_h += g_t o_t`` and ``o_t += g_t h``. Rows are
+    ``targets[t]``, or ``t`` itself for ``softmax``. Only where the rows are distinct (HS
+    path nodes, softmax words): a row that came twice would give grad_h its new value."""
+    dim = hidden.shape[1]
+    t = 0
+    while t + 1 < n_targets:
+        row_a = t if softmax else targets[t]
+        row_b = t + 1 if softmax else targets[t + 1]
+        g_a = scores[0, t]
+        g_b = scores[0, t + 1]
+        for d in range(dim):
+            o_a = context_vectors[row_a, d]
+            o_b = context_vectors[row_b, d]
+            h = hidden[0, d]
+            grad_hidden[0, d] += g_a * o_a + g_b * o_b
+            context_vectors[row_a, d] = o_a + g_a * h
+            context_vectors[row_b, d] = o_b + g_b * h
+        t += 2
+    if t < n_targets:
+        row_a = t if softmax else targets[t]
+        g_a = scores[0, t]
+        for d in range(dim):
+            o_a = context_vectors[row_a, d]
+            grad_hidden[0, d] += g_a * o_a
+            context_vectors[row_a, d] = o_a + g_a * hidden[0, d]
+
+
 @nb.njit(nogil=True, cache=True, fastmath=FASTMATH)
 def _output_block(layer, context_vectors, hidden, n_hidden, grad_hidden, target, targets,
                   labels, n_targets, scores, alpha, sigmoid_table):
@@ -358,30 +389,8 @@ def _output_block(layer, context_vectors, hidden, n_hidden, grad_hidden, target,
                 scores[r, t] = np.float32(alpha * (labels[t] - out))
     loss -= math.log(product)
     if n_hidden == 1 and layer != LAYER_NS:
-        # 3+4 in one pass over each output row (two rows per pass): read o_t once for
-        # grad_h += g_t o_t and o_t += g_t h. Only where the rows are distinct (HS path
-        # nodes, softmax words): a row that came twice would give grad_h its new value.
-        t = 0
-        while t + 1 < n_targets:
-            row_a = t if softmax else targets[t]
-            row_b = t + 1 if softmax else targets[t + 1]
-            g_a = scores[0, t]
-            g_b = scores[0, t + 1]
-            for d in range(dim):
-                o_a = context_vectors[row_a, d]
-                o_b = context_vectors[row_b, d]
-                h = hidden[0, d]
-                grad_hidden[0, d] += g_a * o_a + g_b * o_b
-                context_vectors[row_a, d] = o_a + g_a * h
-                context_vectors[row_b, d] = o_b + g_b * h
-            t += 2
-        if t < n_targets:
-            row_a = t if softmax else targets[t]
-            g_a = scores[0, t]
-            for d in range(dim):
-                o_a = context_vectors[row_a, d]
-                grad_hidden[0, d] += g_a * o_a
-                context_vectors[row_a, d] = o_a + g_a * hidden[0, d]
+        _update_one_hidden(context_vectors, hidden, grad_hidden, targets, n_targets,
+                           scores, softmax)
         return loss
     # 3. grad_h += g . o (old output rows), two output rows per pass
     for r in range(n_hidden):

@@ -640,8 +640,8 @@ class _Trainer:
         m = self.model
         return self.kernel(
             self._input_rows, self._output_rows, tokens, starts, m._keep_prob,
-            self.arch_code, self.layer_code, int(m.cbow_mean), int(m.batch_contexts), m.window, int(m.shrink_windows),
-            m.negative, m._alias[0], m._alias[1], m._tree[0], m._tree[1], m._tree[2],
+            self.arch_code, self.layer_code, int(m.cbow_mean), int(m.batch_contexts),
+            m.window, int(m.shrink_windows), m.negative, m._alias[0], m._alias[1], m._tree[0], m._tree[1], m._tree[2],
             alpha_start, alpha_end, rng, *arrays)
 
     def _warm_up(self) -> None:
