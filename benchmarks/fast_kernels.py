@@ -38,6 +38,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     configs, labels = args.config.split(","), args.kernels.split(",")
+    unknown = sorted(set(labels) - set(CHOOSERS))
+    if unknown:
+        parser.error(f"--kernels: unknown {', '.join(unknown)}; expected some of "
+                     f"{', '.join(CHOOSERS)}")
+    for config in configs:
+        arch, _, loss = config.partition("-")
+        if arch not in ("sg", "cbow") or loss not in ("ns", "hs"):
+            parser.error(f"--config: {config!r} is not one of sg-ns, cbow-ns, sg-hs, cbow-hs")
     chosen = specialise.kernel_for
     with tempfile.TemporaryDirectory() as folder:
         corpus = prepared_corpus(args.corpus, args.words, folder)
