@@ -27,10 +27,12 @@ with batched skip-gram or CBOW, with the same signature (the negative-sampling a
 draws in the same order and the same updates; only the order of float additions
 differs, so results equal the generic kernel's to rounding (``tests/test_hs_kernel.py``).
 
-Measured on the 2-core machine (2M words of the 17M-word corpus, one thread, kernels
-called directly, medians of 3): skip-gram HS x1.24 (540k -> 669k words/s) and CBOW HS
-x1.18 (1.69M -> 1.98M) against the generic kernel. Prefetching the next centre's path
-measured no faster: the nodes near the root, on every path, stay in cache anyway.
+Measured on the 2-core machine against the generic kernel: in the trainer (17M words,
+one epoch, two threads, medians of 3, ``benchmarks/fast_kernels.py``) skip-gram HS x1.47
+(1.08M -> 1.58M words/s) and CBOW HS x1.26 (3.28M -> 4.12M); kernels called directly
+on plain matrices (2M words, one thread, ``benchmarks/specialised_kernels.py``) x1.35
+and x1.22. Prefetching the next centre's path measured no faster: the nodes near the
+root, on every path, stay in cache anyway.
 """
 
 from __future__ import annotations
