@@ -61,6 +61,30 @@ def test_specialised_kernel_matches_reference(arch, cbow_mean, negative, subsamp
     assert not np.array_equal(w, p.word_vectors)  # it trained
 
 
+@pytest.mark.parametrize("negative", [4, specialise.ONE_PASS_MAX_ROWS - 1,
+                                      specialise.ONE_PASS_MAX_ROWS])
+def test_cbow_output_step_matches_reference_with_distinct_and_repeated_rows(negative):
+    # over 3,000 words most centre words draw k distinct output rows (CBOW's one-pass
+    # output step) and some repeat one (the row-by-row passes); above ONE_PASS_MAX_ROWS
+    # rows every word takes the passes
+    p = make_problem(kernels.LAYER_NS, seed=7, negative=negative, vocab_size=3000,
+                     n_sentences=30, max_len=40, window=3, dim=10)
+    w, c, (loss, examples, words), state = run_specialised(p, arch=kernels.ARCH_CBOW, shrink=1)
+    rw, rc, (rloss, rexamples, rwords), rstate = run_reference(
+        p, arch=kernels.ARCH_CBOW, batch=1, shrink=1, cbow_mean=1)
+    assert (examples, words, state) == (rexamples, rwords, rstate)
+    np.testing.assert_allclose(w, rw, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(c, rc, rtol=RTOL, atol=ATOL)
+    assert loss == pytest.approx(rloss, rel=1e-5)
+
+
+def test_all_distinct():
+    rows = np.array([3, 1, 4, 1, 5], dtype=np.int32)
+    assert kernels._all_distinct(rows, 3)
+    assert not kernels._all_distinct(rows, 4)
+    assert kernels._all_distinct(rows, 1) and kernels._all_distinct(rows, 0)
+
+
 @pytest.mark.parametrize("window", [5, 7])
 def test_specialised_kernel_matches_the_generic_kernel_on_a_longer_chunk(window):
     # window 5: every context count with generated one-pass code (specialise.

@@ -12,7 +12,11 @@ row indices and the k errors in registers and fuse its loops:
 * the input-vector step ``W_in[c] += sum_t g_t o_t`` is **one** pass with k terms
   (``W_in[c]`` is loaded and stored once, not k times), with no ``grad_hidden`` buffer;
   skip-gram updates two context rows per pass, for the same reason;
-* the output-row step adds two hidden vectors per pass.
+* the output-row step adds two hidden vectors per pass; CBOW's, when the k output rows
+  are distinct (nearly always: a negative repeats another or the positive a few times
+  in a hundred words), is one pass with grad_hidden: each row is loaded once, feeds
+  ``grad_h += g_t o_t`` and is stored as ``o_t + g_t h``. With a repeated row that pass
+  would lose one of its two updates, so it takes the k + 1 passes instead.
 
 Numba cannot unroll over a runtime count, and index arrays read inside a loop that
 stores to another array defeat LLVM's vectoriser (it must assume they may alias), so
@@ -29,7 +33,11 @@ with the exact sigmoid; the table sigmoid and two more prefetches (the next cent
 output row, the input row entering the window) then measured x1.145 (skip-gram) and
 x1.067 (CBOW) side by side. Two context rows per pass in skip-gram's score and
 input-row steps then measured x1.07 (4M words, one thread, medians of 5; 1.49M ->
-1.59M words/s) for 0.4 s more compile time.
+1.59M words/s) for 0.4 s more compile time. In session 6 (4M words, one thread,
+medians of 5, alternating): CBOW's one-pass output step x1.025; keeping the generator's
+state in a register while a sentence draws its windows and negatives x1.01 (skip-gram)
+and x1.01 (CBOW) more; prefetching into L2 rather than L1
+(:data:`w2v.kernels.PREFETCH_LOCALITY`) x1.07-1.11 and x1.06-1.08.
 
 The generated kernels have the same signature as :func:`w2v.kernels.train_chunk` (the
 baked-in ``arch``, ``layer``, ``negative`` and ``batch_contexts`` arguments are
@@ -156,6 +164,11 @@ def _load(arch: int, negative: int):
 #: 1..10 made the first call 1.7 s slower (3.7 -> 5.5 s).
 ONE_PASS_CONTEXTS = (2, 4, 6, 8, 10)
 
+#: CBOW's output step takes one pass over the rows (see the module docstring) for up to
+#: this many output rows (negative <= 10); above, holding that many rows at once would
+#: spill registers, and the check for repeats costs k(k-1)/2 comparisons a word.
+ONE_PASS_MAX_ROWS = 11
+
 def _lines(template: str, k: int, sep: str = "; ") -> str:
     """``template`` formatted for t = 0..k-1, joined (``{t}`` is the row number)."""
     return sep.join(template.format(t=t) for t in range(k))
@@ -240,6 +253,36 @@ def generate_source(arch: int, negative: int) -> str:
     one_pass_sums = by_count(i12, "c{t} = contexts[{t}]", lambda n: (
         "hidden[0, d] = (" + " + ".join(f"word_vectors[c{r}, d]" for r in range(n))
         + ") * scale"))
+    def cbow_passes(indent: str) -> str:
+        # CBOW's grad_h = sum_t g_t o_t (old output rows), then o_t += g_t h, row by row
+        return "\n".join(indent + line for line in [
+            "for d in range(dim):",
+            f"    grad_hidden[0, d] = {fused}",
+            "for t in range(K):",
+            "    o = targets[t]",
+            "    g = scores[0, t]",
+            "    for d in range(dim):",
+            "        context_vectors[o, d] += g * hidden[0, d]"])
+
+    if k <= ONE_PASS_MAX_ROWS:
+        cbow_output_step = f"""\
+            # grad_h = sum_t g_t o_t with the old output rows, then o_t += g_t h: in one
+            # pass when the k rows are distinct (each row loaded once feeds both; see the
+            # module docstring), else in k + 1 passes, which add a repeated row's updates
+            # one after the other
+            {_lines("g{t} = scores[0, {t}]", k)}
+            if _all_distinct(targets, K):
+                for d in range(dim):
+                    h = hidden[0, d]
+                    {_lines("o{t} = context_vectors[t{t}, d]", k)}
+                    grad_hidden[0, d] = {" + ".join(f"g{t} * o{t}" for t in range(k))}
+                    {_lines("context_vectors[t{t}, d] = o{t} + g{t} * h", k)}
+            else:
+{cbow_passes(i16)}"""
+    else:
+        cbow_output_step = f"""\
+            {_lines("g{t} = scores[0, {t}]", k)}
+{cbow_passes(i12)}"""
     if arch == kernels.ARCH_CBOW:
         body = f"""\
             # hidden = sum (or mean) of the context rows, in one pass (see ONE_PASS_CONTEXTS)
@@ -256,15 +299,7 @@ def generate_source(arch: int, negative: int) -> str:
                 for d in range(dim):
                     hidden[0, d] *= scale
 {dots("0", i12)}
-            # grad_h = sum_t g_t o_t with the old output rows, then o_t += g_t h
-            {_lines("g{t} = scores[0, {t}]", k)}
-            for d in range(dim):
-                grad_hidden[0, d] = {fused}
-            for t in range(K):
-                o = targets[t]
-                g = scores[0, t]
-                for d in range(dim):
-                    context_vectors[o, d] += g * hidden[0, d]
+{cbow_output_step}
             for c in range(n_ctx):
                 row = contexts[c]
                 for d in range(dim):
@@ -332,9 +367,9 @@ import math
 import numba as nb
 import numpy as np
 
-from w2v.kernels import (FASTMATH, MIN_PROBABILITY, _alpha_at, _draw_negative,
-                         _gather_contexts, _next_below, _sigmoid, _subsample,
-                         prefetch_row, private_row)
+from w2v.kernels import (FASTMATH, MIN_PROBABILITY, _advance, _alias_pick, _all_distinct,
+                         _alpha_at, _below, _gather_contexts, _sigmoid, _subsample, prefetch_row,
+                         private_row)
 
 K = {k}
 NEGATIVE = {negative}
@@ -369,14 +404,19 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
         # The sentence's random draws up front, in the order the words use them (each
         # word: its window, then its negatives; with n >= 2 every word has a context,
         # so every word draws), so the next word's output rows can be prefetched.
+        # The generator's state stays in a local variable meanwhile (see _advance).
+        state = rng[0]
         for i in range(n):
             reach = window
             if shrink_windows:
-                reach = window - _next_below(rng, window)
+                state, x = _advance(state)
+                reach = window - _below(x, window)
             reaches[i] = reach
             for t in range(NEGATIVE):  # stored as the rows this thread uses
-                negatives[i, t] = private_row(
-                    _draw_negative(rng, alias_threshold, alias_index), hot_map)
+                state, x = _advance(state)
+                negatives[i, t] = private_row(_alias_pick(x, alias_threshold, alias_index),
+                                              hot_map)
+        rng[0] = state
         for t in range(NEGATIVE):
             prefetch_row(context_vectors, negatives[0, t])
         for i in range(n):
