@@ -390,9 +390,11 @@ def test_only_strict_utf8_and_ascii_text_corpora_take_the_fast_path(tmp_path):
 
 
 def test_training_reads_through_the_fast_path_and_learns_the_same(tmp_path, monkeypatch):
-    """Seeded, one thread: the same vectors whichever path encoded the text (the fast
-    path reads the text every epoch; the Python path writes a cache of ids in epoch 1
-    that epoch 2 reads)."""
+    """Seeded, one thread: the same vectors however later epochs get their token ids:
+    kept in memory from epoch 1 (a short corpus), the text read again by the fast path,
+    or (the Python path, a long corpus) a cache file of ids written in epoch 1."""
+    from w2v import model as model_module
+
     rng = np.random.default_rng(0)
     words = [f"w{i}" for i in range(30)]
     text = "\n".join(" ".join(rng.choice(words, size=rng.integers(1, 20)))
@@ -406,11 +408,35 @@ def test_training_reads_through_the_fast_path_and_learns_the_same(tmp_path, monk
         return original(*args, **kwargs)
 
     monkeypatch.setattr(_encoder, "encoded_chunks", spy)
-    params = dict(dim=8, epochs=2, threads=1, seed=3, min_count=1, chunk_words=50)
+    params = dict(dim=8, epochs=3, threads=1, seed=3, min_count=1, chunk_words=50)
+    in_memory = Word2Vec(**params).fit(path)
+    assert len(calls) == 1   # epochs 2 and 3 from memory
+    monkeypatch.setattr(model_module, "MEMORY_CACHE_MAX_TOKENS", 100)  # the corpus is longer
     fast = Word2Vec(**params).fit(path)
-    assert len(calls) == 2   # once per epoch: no cache file
+    assert len(calls) == 1 + 3   # the text read every epoch
     monkeypatch.setattr(_encoder, "fast_path_applies", lambda corpus: False)
     slow = Word2Vec(**params).fit(path)
-    assert len(calls) == 2
-    np.testing.assert_array_equal(fast.word_vectors_, slow.word_vectors_)
-    assert fast.loss_history_ == slow.loss_history_
+    assert len(calls) == 4
+    for other in (fast, slow):
+        np.testing.assert_array_equal(in_memory.word_vectors_, other.word_vectors_)
+        assert in_memory.loss_history_ == other.loss_history_
+
+
+def test_memory_cache_lets_go_of_a_corpus_longer_than_counted(tmp_path, monkeypatch):
+    """train() on a longer corpus than build_vocab counted: the ids stop fitting the
+    memory cache in epoch 1, so later epochs read the text again, and training ends
+    as with no cache at all."""
+    from w2v import model as model_module
+
+    short = write(tmp_path / "short.txt", "a b c d\n" * 20)
+    long = write(tmp_path / "long.txt", "a b c d\n" * 400)
+    params = dict(dim=8, epochs=2, threads=1, seed=3, min_count=1, chunk_words=50)
+    cached = Word2Vec(**params).build_vocab(short)        # counts 80 words
+    monkeypatch.setattr(model_module, "MEMORY_CACHE_MAX_TOKENS", 100)
+    cached.train(long)
+    monkeypatch.setattr(model_module, "MEMORY_CACHE_MAX_TOKENS", 0)
+    plain = Word2Vec(**params).build_vocab(short)
+    plain.train(long)
+    np.testing.assert_array_equal(cached.word_vectors_, plain.word_vectors_)
+    assert cached.loss_history_ == plain.loss_history_
+    assert cached.epochs_trained_ == 2
