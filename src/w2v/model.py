@@ -63,8 +63,9 @@ _QUEUE_CHUNKS_PER_THREAD = 4
 #: token ids in memory after the first epoch, 4 bytes a word (256 MB at most; the
 #: 17M-word corpus takes 68 MB), so later epochs do not read and encode the text again.
 #: On two cores the main thread's reading takes time from the two workers. 17M words,
-#: 5 epochs, 2 threads, four pairs of runs alternating: CBOW NS trained x1.06-1.10 as
-#: fast from memory (epochs 2-5: x1.07-1.14), skip-gram NS x0.99-1.03 (two pairs).
+#: 5 epochs, 2 threads, runs alternating: CBOW NS trained x1.05-1.10 as fast from
+#: memory (epochs 2-5: x1.06-1.14; ``benchmarks/epoch_sources.py`` and four ad-hoc
+#: pairs), skip-gram NS x0.99-1.03 (two pairs).
 #: Longer corpora are read again each epoch, so memory stays bounded whatever the
 #: corpus length.
 MEMORY_CACHE_MAX_TOKENS = 64_000_000
