@@ -165,8 +165,9 @@ def _load(arch: int, negative: int):
 ONE_PASS_CONTEXTS = (2, 4, 6, 8, 10)
 
 #: CBOW's output step takes one pass over the rows (see the module docstring) for up to
-#: this many output rows (negative <= 10); above, holding that many rows at once would
-#: spill registers, and the check for repeats costs k(k-1)/2 comparisons a word.
+#: this many output rows (negative <= 10). Measured only at negative 5 (x1.025); the cap
+#: bounds the generated code and the check for repeats (k(k-1)/2 comparisons a word)
+#: where nothing was measured; above it every word takes the row-by-row passes.
 ONE_PASS_MAX_ROWS = 11
 
 def _lines(template: str, k: int, sep: str = "; ") -> str:
