@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import pathlib
 import sys
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -65,12 +66,32 @@ def outcome(chunks):
 
 
 def assert_same(corpus, vocab, chunk_words=7, table=None):
-    """Both paths give the same chunks (and error); returns them."""
+    """Both paths give the same chunks (and error); returns them. The compiled counting
+    pass agrees too (:func:`assert_counts_the_same`)."""
     assert _encoder.fast_path_applies(corpus)
     expected = outcome(_encoder.python_chunks(corpus, vocab, chunk_words))
     got = outcome(_encoder.encoded_chunks(corpus, vocab, chunk_words, table=table))
     assert got == expected
+    assert_counts_the_same(corpus, vocab, chunk_words, expected)
     return got
+
+
+def assert_counts_the_same(corpus, vocab, chunk_words, expected):
+    """:func:`_encoder.count_corpus` finds the words, counts, tokens and sentences that
+    iterating ``corpus`` does (or raises its error), and the ids it keeps give the
+    chunks ``expected`` (:func:`outcome` of the Python path with ``vocab``)."""
+    try:
+        counted = _encoder.count_corpus(corpus, keep_ids=10**9)
+    except CorpusError as exc:
+        assert expected[1] == str(exc)
+        return
+    assert expected[1] is None
+    sentences = list(corpus)
+    words = [w for sentence in sentences for w in sentence]
+    assert counted.words == list(dict.fromkeys(words))     # first seen first
+    assert dict(zip(counted.words, counted.counts.tolist())) == Counter(words)
+    assert (counted.tokens, counted.sentences) == (len(words), len(sentences))
+    assert outcome(counted.ids.chunks(vocab.index, chunk_words)) == expected
 
 
 def write(path: pathlib.Path, text: str | bytes) -> pathlib.Path:
@@ -390,9 +411,10 @@ def test_only_strict_utf8_and_ascii_text_corpora_take_the_fast_path(tmp_path):
 
 
 def test_training_reads_through_the_fast_path_and_learns_the_same(tmp_path, monkeypatch):
-    """Seeded, one thread: the same vectors however later epochs get their token ids:
-    kept in memory from epoch 1 (a short corpus), the text read again by the fast path,
-    or (the Python path, a long corpus) a cache file of ids written in epoch 1."""
+    """Seeded, one thread: the same vectors however the epochs get their token ids:
+    kept by build_vocab's counting pass (a short corpus: the text is read once in all),
+    kept in memory from epoch 1, the text read again by the fast path every epoch, or
+    (the Python path, a long corpus) a cache file of ids written in epoch 1."""
     from w2v import model as model_module
 
     rng = np.random.default_rng(0)
@@ -409,15 +431,18 @@ def test_training_reads_through_the_fast_path_and_learns_the_same(tmp_path, monk
 
     monkeypatch.setattr(_encoder, "encoded_chunks", spy)
     params = dict(dim=8, epochs=3, threads=1, seed=3, min_count=1, chunk_words=50)
-    in_memory = Word2Vec(**params).fit(path)
-    assert len(calls) == 1   # epochs 2 and 3 from memory
+    counted_once = Word2Vec(**params).fit(path)
+    assert calls == []       # every epoch from the ids build_vocab kept
+    in_memory = Word2Vec(**params).set_vocabulary(Vocabulary.build(path, min_count=1))
+    in_memory.train(path)
+    assert len(calls) == 1   # epoch 1 reads the text, epochs 2 and 3 from memory
     monkeypatch.setattr(model_module, "MEMORY_CACHE_MAX_TOKENS", 100)  # the corpus is longer
     fast = Word2Vec(**params).fit(path)
     assert len(calls) == 1 + 3   # the text read every epoch
     monkeypatch.setattr(_encoder, "fast_path_applies", lambda corpus: False)
     slow = Word2Vec(**params).fit(path)
     assert len(calls) == 4
-    for other in (fast, slow):
+    for other in (counted_once, fast, slow):
         np.testing.assert_array_equal(in_memory.word_vectors_, other.word_vectors_)
         assert in_memory.loss_history_ == other.loss_history_
 
@@ -440,3 +465,89 @@ def test_memory_cache_lets_go_of_a_corpus_longer_than_counted(tmp_path, monkeypa
     np.testing.assert_array_equal(cached.word_vectors_, plain.word_vectors_)
     assert cached.loss_history_ == plain.loss_history_
     assert cached.epochs_trained_ == 2
+
+
+# -- counting -----------------------------------------------------------------------------
+
+def test_counting_grows_its_table_past_many_distinct_words(tmp_path):
+    """More distinct words than the first table holds (and long ones, past the eight
+    bytes a slot keeps): the table is rebuilt larger, and nothing is lost."""
+    rng = np.random.default_rng(1)
+    n = 3 * _encoder._MIN_CAPACITY
+    words = [f"w{i}" if i % 3 else f"a-rather-long-word-{i}" for i in range(n)]
+    text = "\n".join(" ".join(words[j] for j in rng.integers(0, n, size=50))
+                     for _ in range(4000)) + "\n" + " ".join(words)
+    corpus = TextCorpus(write(tmp_path / "c.txt", text))
+    counted = _encoder.count_corpus(corpus)
+    expected = Counter(w for sentence in corpus for w in sentence)
+    assert len(counted.words) == n
+    assert dict(zip(counted.words, counted.counts.tolist())) == expected
+    assert counted.ids is None      # keep_ids=0 keeps none
+
+
+def test_counting_lets_the_ids_go_when_the_corpus_is_too_long(tmp_path):
+    """The ids are kept up to keep_ids tokens; a plain file's size projects the count
+    early, so a long corpus lets them go before it holds many."""
+    path = write(tmp_path / "c.txt", "a b c d\n" * 25)          # 100 tokens, 200 bytes
+    corpus = TextCorpus(path)
+    assert _encoder.count_corpus(corpus, keep_ids=100).ids is not None
+    assert _encoder.count_corpus(corpus, keep_ids=99).ids is None
+    held = []
+    original = _encoder._Packer.chunks
+
+    def spy(self, flush):
+        out = original(self, flush)
+        held.extend(out)
+        return out
+
+    monkey = pytest.MonkeyPatch()
+    monkey.setattr(_encoder._Packer, "chunks", spy)
+    monkey.setattr(_encoder, "_PROVISIONAL_CHUNK_IDS", 1)
+    monkey.setattr(corpus_module, "_BLOCK_SIZE", 16)
+    try:
+        assert _encoder.count_corpus(corpus, keep_ids=99).ids is None
+    finally:
+        monkey.undo()
+    assert held == []               # projected from the first block: none kept at all
+    # a gzip file's size is not known: the ids go once there are more than keep_ids
+    gz = tmp_path / "c.txt.gz"
+    gz.write_bytes(gzip.compress(b"a b c d\n" * 25))
+    assert _encoder.count_corpus(TextCorpus(gz), keep_ids=100).ids is not None
+    assert _encoder.count_corpus(TextCorpus(gz), keep_ids=99).ids is None
+
+
+def test_kept_ids_map_through_a_vocabulary_once(tmp_path):
+    path = write(tmp_path / "c.txt", "a b rare c\nrare\nb a\n")
+    counted = _encoder.count_corpus(TextCorpus(path), keep_ids=100)
+    assert counted.words == ["a", "b", "rare", "c"]
+    vocab = vocab_of(["b", "a", "c"])
+    # "rare" is dropped, and with it the sentence it made alone
+    assert outcome(counted.ids.chunks(vocab.index, 100)) == \
+        ([([1, 0, 2, 0, 1], [0, 3, 5])], None)
+    assert outcome(counted.ids.chunks(vocab.index, 100)) == ([], None)   # used up
+
+
+def test_corpus_key_follows_the_files(tmp_path):
+    path = write(tmp_path / "c.txt", "a b\n")
+    key = _encoder.corpus_key(TextCorpus(path))
+    assert key == _encoder.corpus_key(TextCorpus(str(path)))
+    assert key != _encoder.corpus_key(TextCorpus(path, max_sentence_length=5))
+    write(path, "a b c\n")
+    assert key != _encoder.corpus_key(TextCorpus(path))
+    assert _encoder.corpus_key(IterableCorpus([["a"]])) is None
+
+
+def test_training_reads_the_text_again_when_it_changed_after_build_vocab(tmp_path,
+                                                                            monkeypatch):
+    path = write(tmp_path / "c.txt", "a b c d\n" * 20)
+    model = Word2Vec(dim=8, epochs=1, threads=1, seed=3, min_count=1,
+                     sample=0).build_vocab(path)
+    write(path, "d c b a e\n" * 20)
+    calls = []
+    original = _encoder.encoded_chunks
+    monkeypatch.setattr(_encoder, "encoded_chunks",
+                        lambda *a, **k: calls.append(1) or original(*a, **k))
+    model.train(path)
+    assert calls == [1]
+    model.train(path)          # the ids were let go: read again
+    assert calls == [1, 1]

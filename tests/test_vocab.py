@@ -291,3 +291,22 @@ def test_text8_style_vocabulary():
     assert vocab.corpus_word_count == 16_943_202
     assert vocab.words[0] == "the"
     assert np.all(np.diff(vocab.counts) <= 0)
+
+
+def test_compiled_counting_builds_the_vocabulary_the_python_path_builds(tmp_path):
+    """A UTF-8 text file is counted by the compiled reader; the same sentences as a list
+    go through Counter: the same vocabulary, counts and totals."""
+    from w2v.corpus import TextCorpus
+
+    rng = np.random.default_rng(5)
+    words = ["é", "the", "a", "zebra", "x" * 20, "中文"] + [f"w{i}" for i in range(50)]
+    lines = [" ".join(rng.choice(words, size=rng.integers(0, 30))) for _ in range(400)]
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    compiled = Vocabulary.build(path, min_count=3, max_sentence_length=7)
+    python = Vocabulary.build(list(TextCorpus(path, max_sentence_length=7)), min_count=3,
+                              max_sentence_length=7)
+    assert compiled.words == python.words
+    assert compiled.counts.tolist() == python.counts.tolist()
+    assert (compiled.corpus_word_count, compiled.sentence_count) == \
+        (python.corpus_word_count, python.sentence_count)

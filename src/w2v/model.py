@@ -59,13 +59,22 @@ DEFAULT_CHUNK_WORDS = 100_000
 #: Chunks queued ahead of the workers, per thread: keeps them busy while the main
 #: thread reads and encodes text, with bounded memory.
 _QUEUE_CHUNKS_PER_THREAD = 4
-#: Corpora of at most this many words (the vocabulary's count of the corpus) keep their
-#: token ids in memory after the first epoch, 4 bytes a word (256 MB at most; the
-#: 17M-word corpus takes 68 MB), so later epochs do not read and encode the text again.
+#: Corpora of at most this many words keep their token ids in memory, 4 bytes a word
+#: (256 MB at most; the 17M-word corpus takes 68 MB), so the text is not read and
+#: encoded again while the workers train:
+#:
+#: * a text corpus that the compiled reader counts keeps them from build_vocab on
+#:   (``_encoder.count_corpus``; a file whose size projects more words keeps none), so
+#:   training reads no text at all;
+#: * any other corpus (by the vocabulary's count) keeps them from the end of epoch 1.
+#:
 #: On two cores the main thread's reading takes time from the two workers. 17M words,
-#: 5 epochs, 2 threads, runs alternating: CBOW NS trained x1.05-1.10 as fast from
-#: memory (epochs 2-5: x1.06-1.14; ``benchmarks/epoch_sources.py`` and four ad-hoc
-#: pairs), skip-gram NS x0.99-1.03 (two pairs).
+#: 5 epochs, 2 threads, runs alternating: CBOW NS trained x1.05-1.10 as fast with later
+#: epochs from memory (epochs 2-5: x1.06-1.14; ``benchmarks/epoch_sources.py`` and four
+#: ad-hoc pairs), skip-gram NS x0.99-1.03 (two pairs); then epoch 1 from build_vocab's
+#: ids too, CBOW NS x1.07 more (epoch 1 x1.10; ``epoch_sources.py --sources
+#: memory,counted``, medians of 3), and skip-gram NS over one epoch went from x1.53 to
+#: x1.88 on two threads against one (``scaling.py threads``).
 #: Longer corpora are read again each epoch, so memory stays bounded whatever the
 #: corpus length.
 MEMORY_CACHE_MAX_TOKENS = 64_000_000
@@ -218,6 +227,9 @@ class Word2Vec:
             V.fail("min_alpha", self.min_alpha, f"at most alpha={self.alpha}")
         self.epochs_trained_ = 0
         self.loss_history_: list[float] = []
+        # (corpus key, ids): the corpus as word numbers, kept by build_vocab for the
+        # first epoch of the next train() on the same corpus (see _take_corpus_ids)
+        self._corpus_ids: tuple[tuple, _encoder.CorpusIds] | None = None
 
     # -- parameters ----------------------------------------------------------------------
     _PARAM_NAMES = ("arch", "loss", "dim", "window", "negative", "ns_exponent", "sample",
@@ -253,14 +265,29 @@ class Word2Vec:
         """Count the corpus, build the vocabulary and sampling tables, initialise weights.
 
         Calling it again starts the model afresh.
+
+        A text corpus of at most :data:`MEMORY_CACHE_MAX_TOKENS` words that the compiled
+        reader counts is also kept in memory as word numbers (4 bytes a word), so that
+        the next :meth:`train` on the same files does not read the text again; that
+        ``train`` lets them go.
         """
         corpus = as_corpus(corpus, max_sentence_length=self.max_sentence_length)
-        vocabulary = Vocabulary.build(corpus, min_count=self.min_count,
-                                      max_vocab_size=self.max_vocab_size,
-                                      max_final_vocab=self.max_final_vocab, progress=progress,
-                                      max_sentence_length=self.max_sentence_length)
+        vocabulary, ids = Vocabulary._build(
+            corpus, min_count=self.min_count, max_vocab_size=self.max_vocab_size,
+            max_final_vocab=self.max_final_vocab, progress=progress,
+            max_sentence_length=self.max_sentence_length, keep_ids=MEMORY_CACHE_MAX_TOKENS)
         self.set_vocabulary(vocabulary)
+        if ids is not None:
+            self._corpus_ids = (_encoder.corpus_key(corpus), ids)
         return self
+
+    def _take_corpus_ids(self, corpus) -> "_encoder.CorpusIds | None":
+        """The ids build_vocab kept, if they are of ``corpus`` (the same files, unchanged
+        since); they are let go either way."""
+        kept, self._corpus_ids = getattr(self, "_corpus_ids", None), None
+        if kept is None or kept[0] != _encoder.corpus_key(corpus):
+            return None
+        return kept[1]
 
     def set_vocabulary(self, vocabulary: Vocabulary) -> "Word2Vec":
         """Use a ready vocabulary (e.g. ``Vocabulary.load``) and initialise the weights."""
@@ -272,6 +299,7 @@ class Word2Vec:
                           "prediction and will be slow; consider loss='ns' or 'hs'",
                           stacklevel=2)
         self.vocabulary_ = vocabulary
+        self._corpus_ids = None
         self._build_tables()
         self._init_weights()
         self.epochs_trained_ = 0
@@ -651,9 +679,11 @@ class _Trainer:
         return self.alpha - (self.alpha - self.min_alpha) * frac
 
     # -- chunks --------------------------------------------------------------------------
-    def _encode(self, cache: _EncodedCache | None):
-        """Yield (tokens, starts) chunks of about chunk_words tokens from the text,
-        writing each to ``cache`` too (when given) for the later epochs.
+    def _encode(self, cache: _EncodedCache | _MemoryCache | None,
+                kept_ids: _encoder.CorpusIds | None = None):
+        """Yield (tokens, starts) chunks of about chunk_words tokens from the text (or
+        from ``kept_ids``, the same chunks), writing each to ``cache`` too (when given)
+        for the later epochs.
 
         A UTF-8 :class:`~w2v.corpus.TextCorpus` is read and encoded by the compiled
         reader of :mod:`w2v._encoder` (4x faster than splitting str and looking the
@@ -661,8 +691,12 @@ class _Trainer:
         thread takes less of the cores from the kernels); any other corpus in Python.
         Both give the same chunks (``benchmarks/encode_speed.py``).
         """
-        for tokens, starts in _encoder.corpus_chunks(self.corpus, self.model.vocabulary_,
-                                                     self.model.chunk_words):
+        if kept_ids is not None:
+            chunks = kept_ids.chunks(self.model.vocabulary_.index, self.model.chunk_words)
+        else:
+            chunks = _encoder.corpus_chunks(self.corpus, self.model.vocabulary_,
+                                            self.model.chunk_words)
+        for tokens, starts in chunks:
             if cache is not None:
                 cache.write(tokens, starts)
             yield tokens, starts
@@ -810,6 +844,8 @@ class _Trainer:
         # project's 2-core VM: CBOW, 3 epochs, 2.2M words/s with the file on disk, 3.6M
         # on tmpfs, 3.8M re-reading the text; the writeback takes the cores), else they
         # read the ids back from a temporary file.
+        # Epoch 1 takes the ids build_vocab kept, when it kept them for this corpus.
+        kept_ids = m._take_corpus_ids(self.corpus)
         cache = None
         if self.epochs - self.start_epoch > 1:
             if m.vocabulary_.corpus_word_count <= MEMORY_CACHE_MAX_TOKENS:
@@ -827,7 +863,8 @@ class _Trainer:
                 if cache is not None and cache.complete:
                     source = cache.read()
                 else:
-                    source = self._encode(cache)
+                    source = self._encode(cache, kept_ids)
+                    kept_ids = None
                 for index, (tokens, starts) in enumerate(source):
                     if index < skip:      # done before the checkpoint we resumed from
                         continue

@@ -17,6 +17,7 @@ from typing import Iterable, Iterator, Mapping
 
 import numpy as np
 
+from . import _encoder
 from . import _validation as V
 from ._fileio import READ_ERRORS, atomic_write, open_binary
 from .corpus import DEFAULT_MAX_SENTENCE_LENGTH, as_corpus
@@ -136,6 +137,19 @@ class Vocabulary:
         ParameterError
             If a parameter is out of range.
         """
+        return cls._build(corpus, min_count=min_count, max_vocab_size=max_vocab_size,
+                          max_final_vocab=max_final_vocab, progress=progress,
+                          max_sentence_length=max_sentence_length,
+                          encoding_errors=encoding_errors)[0]
+
+    @classmethod
+    def _build(cls, corpus: object, *, min_count: int, max_vocab_size: int | None,
+               max_final_vocab: int | None, progress: bool, max_sentence_length: int,
+               encoding_errors: str = "strict", keep_ids: int = 0
+               ) -> "tuple[Vocabulary, _encoder.CorpusIds | None]":
+        """:meth:`build`, and the corpus as word numbers when the compiled reader
+        counted it and it has at most ``keep_ids`` tokens (see
+        :func:`w2v._encoder.count_corpus`), else None."""
         min_count = V.check_int("min_count", min_count, min=1)
         max_vocab_size = V.check_int("max_vocab_size", max_vocab_size, min=1,
                                      allow_none=True)
@@ -144,7 +158,12 @@ class Vocabulary:
         progress = V.check_bool("progress", progress)
         sentences = as_corpus(corpus, max_sentence_length=max_sentence_length,
                               errors=encoding_errors)
-        counter, tokens, sentence_count = _count(sentences, max_vocab_size, progress)
+        ids = None
+        if max_vocab_size is None and _encoder.fast_path_applies(sentences):
+            counter, tokens, sentence_count, ids = _count_compiled(sentences, keep_ids,
+                                                                   progress)
+        else:
+            counter, tokens, sentence_count = _count(sentences, max_vocab_size, progress)
         if tokens == 0:
             raise CorpusError(f"{sentences.description}: no word occurs at least "
                               f"min_count={min_count} times: the corpus has no words at all "
@@ -156,8 +175,9 @@ class Vocabulary:
             raise CorpusError(f"{sentences.description}: no word occurs at least "
                               f"min_count={min_count} times in {tokens} tokens "
                               f"(expected some; lower min_count)")
-        return cls._from_kept(kept, max_final_vocab, corpus_word_count=tokens,
-                              sentence_count=sentence_count)
+        vocab = cls._from_kept(kept, max_final_vocab, corpus_word_count=tokens,
+                               sentence_count=sentence_count)
+        return vocab, ids
 
     @classmethod
     def from_counts(cls, counts: Mapping[str, int] | Iterable[tuple[str, int]], *,
@@ -330,6 +350,22 @@ def _numbered_lines(stream, path) -> Iterator[tuple[int, bytes]]:
             return
         number += 1
         yield number, raw
+
+
+def _count_compiled(corpus, keep_ids: int, progress: bool
+                    ) -> tuple[dict[str, int], int, int, "_encoder.CorpusIds | None"]:
+    """:func:`_count` for a corpus the compiled reader reads (without ``max_vocab_size``,
+    whose pruning stays in Python): the same counts, and the corpus's ids when kept.
+    ``Vocabulary.build`` of the 17M-word corpus, medians of 3: 4.28 s -> 1.13 s zipped,
+    3.60 s -> 0.70 s as plain text."""
+    from tqdm import tqdm
+
+    with tqdm(total=None, unit="words", unit_scale=True, disable=not progress,
+              file=sys.stderr, desc="counting") as bar:
+        counted = _encoder.count_corpus(corpus, keep_ids=keep_ids,
+                                        progress=bar.update if progress else None)
+    counter = dict(zip(counted.words, counted.counts.tolist()))
+    return counter, counted.tokens, counted.sentences, counted.ids
 
 
 def _count(sentences: Iterable[list[str]], max_vocab_size: int | None,
