@@ -73,8 +73,8 @@ _QUEUE_CHUNKS_PER_THREAD = 4
 #: epochs from memory (epochs 2-5: x1.06-1.14; ``benchmarks/epoch_sources.py`` and four
 #: ad-hoc pairs), skip-gram NS x0.99-1.03 (two pairs); then epoch 1 from build_vocab's
 #: ids too, CBOW NS x1.07 more (epoch 1 x1.10; ``epoch_sources.py --sources
-#: memory,counted``, medians of 3), and skip-gram NS over one epoch went from x1.53 to
-#: x1.88 on two threads against one (``scaling.py threads``).
+#: memory,counted``, medians of 3); skip-gram NS, one epoch, x1.04 with two threads
+#: and x1.00 with one (the same script, ``--epochs 1 --threads 2`` / ``1``).
 #: Longer corpora are read again each epoch, so memory stays bounded whatever the
 #: corpus length.
 MEMORY_CACHE_MAX_TOKENS = 64_000_000
