@@ -509,11 +509,22 @@ def test_counting_lets_the_ids_go_when_the_corpus_is_too_long(tmp_path):
     finally:
         monkey.undo()
     assert held == []               # projected from the first block: none kept at all
-    # a gzip file's size is not known: the ids go once there are more than keep_ids
+    # a gzip file's text size is not known: its compressed size (28 bytes here) only
+    # bounds it from below, so the ids go once there are more than keep_ids ...
     gz = tmp_path / "c.txt.gz"
     gz.write_bytes(gzip.compress(b"a b c d\n" * 25))
     assert _encoder.count_corpus(TextCorpus(gz), keep_ids=100).ids is not None
     assert _encoder.count_corpus(TextCorpus(gz), keep_ids=99).ids is None
+    # ... unless the compressed size alone, read as text, projects too many tokens
+    noisy = tmp_path / "n.txt.gz"
+    rng = np.random.default_rng(0)
+    noisy.write_bytes(gzip.compress(b"a b c d\n" * 25 + rng.bytes(4000).hex().encode()))
+    monkey = pytest.MonkeyPatch()
+    monkey.setattr(corpus_module, "_BLOCK_SIZE", 200)
+    try:
+        assert _encoder.count_corpus(TextCorpus(noisy), keep_ids=1000).ids is None
+    finally:
+        monkey.undo()
 
 
 def test_kept_ids_map_through_a_vocabulary_once(tmp_path):

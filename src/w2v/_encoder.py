@@ -824,16 +824,17 @@ def count_corpus(corpus: TextCorpus, *, keep_ids: int = 0,
     ``keep_ids`` tokens, so that training's first epoch need not read it again.
 
     The numbers are provisional (first seen first); :meth:`CorpusIds.chunks` maps them
-    to a vocabulary's ids. Where the files' sizes are known (plain text, zip), the ids
-    are let go as soon as the tokens per byte so far project more than ``keep_ids``
-    tokens, so a long corpus never holds them; else once there are more.
+    to a vocabulary's ids. The ids are let go as soon as the tokens per byte so far,
+    times a lower bound on the corpus's bytes (:func:`_text_bytes_at_least`), project
+    more than ``keep_ids`` tokens, so a long corpus holds none (a compressed one whose
+    compressed size projects too few, once it has more than ``keep_ids``).
     ``progress(n)`` is called with the tokens of each block.
     """
     _check_fast_path(corpus)
     counter = WordCounter()
     packer = _Packer(_PROVISIONAL_CHUNK_IDS)
     kept: list[tuple[np.ndarray, np.ndarray]] | None = [] if keep_ids > 0 else None
-    total_bytes = _known_size(corpus.files) if kept is not None else None
+    total_bytes = _text_bytes_at_least(corpus.files) if kept is not None else None
     tokens = 0
     sentences = 0
     for read, added, finished in _read(corpus, counter, packer):
@@ -872,22 +873,21 @@ def corpus_key(corpus: object) -> tuple | None:
     return (tuple(stats), corpus.encoding, corpus.errors, corpus.max_sentence_length)
 
 
-def _known_size(files: list[str]) -> int | None:
-    """Bytes of text in ``files`` when known without reading them (plain files and zip
-    members), else None."""
+def _text_bytes_at_least(files: list[str]) -> int | None:
+    """A lower bound on the bytes of text in ``files``, known without reading them: the
+    size of a plain file or of a zip member, and for gzip, bz2 and xz the compressed
+    size (text compresses, so it is smaller than the text it holds). None when a file
+    cannot be read (the reader then reports it)."""
     total = 0
-    for path in files:
-        kind = compression_of(path)
-        if kind is None:
-            total += os.path.getsize(path)
-        elif kind == "zip":
-            try:
+    try:
+        for path in files:
+            if compression_of(path) == "zip":
                 with zipfile.ZipFile(path) as archive:
                     total += sum(m.file_size for m in archive.infolist() if not m.is_dir())
-            except (OSError, zipfile.BadZipFile):
-                return None
-        else:
-            return None
+            else:
+                total += os.path.getsize(path)
+    except (OSError, zipfile.BadZipFile):
+        return None
     return total
 
 

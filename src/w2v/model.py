@@ -64,7 +64,7 @@ _QUEUE_CHUNKS_PER_THREAD = 4
 #: encoded again while the workers train:
 #:
 #: * a text corpus that the compiled reader counts keeps them from build_vocab on
-#:   (``_encoder.count_corpus``; a file whose size projects more words keeps none), so
+#:   (``_encoder.count_corpus``; one whose size projects more words keeps none), so
 #:   training reads no text at all;
 #: * any other corpus (by the vocabulary's count) keeps them from the end of epoch 1.
 #:
