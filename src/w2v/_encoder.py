@@ -212,7 +212,7 @@ class VocabTable:
         self.shift = np.uint64(64 - bits)
         _fill_table(self.slots, self.shift, self.word_bytes, self.word_offsets)
         self.n_words = len(encoded)
-        self.counts = np.zeros(0, dtype=np.int64)   # empty: encode_block adds no word
+        self.counts = None      # encode_block only looks words up (see its docstring)
 
     def reserve(self, n_bytes: int) -> None:
         """Nothing: this table does not grow (see :class:`WordCounter`)."""
@@ -506,7 +506,7 @@ def encode_block(words, n, final, byte_class, space_bmp, slots, shift, word_byte
     ``pos`` is scratch (int64, ``2 * _SCAN_BYTES + 4``); ``ids`` and ``ends`` need room
     for ``n // 2 + 1`` more entries (a token and its separator take two bytes at least).
 
-    With a non-empty ``counts`` (int64) the table grows instead (:class:`WordCounter`):
+    With ``counts`` (int64) rather than None the table grows (:class:`WordCounter`):
     a token not in it becomes word ``n_words`` (its bytes appended to ``word_bytes``),
     every token's word has its count raised by one, and every token gets an id. The
     table, ``word_bytes``, ``word_offsets`` and ``counts`` need room for ``n // 2 + 1``
@@ -516,7 +516,6 @@ def encode_block(words, n, final, byte_class, space_bmp, slots, shift, word_byte
     state, where the token held back for the next block starts (``n`` for none), and
     the words in the table.
     """
-    insert = counts.size > 0
     held = n
     prev = 1            # the byte before the range was whitespace
     skip = 0
@@ -556,7 +555,7 @@ def encode_block(words, n, final, byte_class, space_bmp, slots, shift, word_byte
                 word = _find_short(slots, shift, head, length)
             else:
                 word = _find(words, start, length, slots, shift, word_bytes, word_offsets)
-            if insert:
+            if counts is not None:   # pruned at compile time for a lookup table
                 if word < 0:
                     word = _add_word(words, start, length, slots, shift, word_bytes,
                                      word_offsets, n_words)
@@ -757,8 +756,8 @@ def _read(corpus: TextCorpus, table, packer: _Packer) -> Iterator[tuple[int, int
 class WordCounter:
     """A table that grows: the words of a corpus, numbered as first seen, and their counts.
 
-    :func:`encode_block` adds every token it does not find (its counts array is not
-    empty); :meth:`reserve` makes room before each block, doubling the slots to keep
+    :func:`encode_block` adds every token it does not find (its ``counts`` is not
+    None); :meth:`reserve` makes room before each block, doubling the slots to keep
     the load at most 2/3 (see ``SLOTS_PER_WORD``). Same attributes as
     :class:`VocabTable`, plus ``n_words`` and ``counts``.
     """
@@ -791,14 +790,12 @@ class WordCounter:
 
     def words(self) -> list[str]:
         """The words, in the order their ids give (first seen first)."""
-        offsets = self.word_offsets[:self.n_words + 1]
-        data = self.word_bytes.view(np.uint8)[:int(offsets[-1])]
+        bounds = self.word_offsets[:self.n_words + 1].tolist()
+        data = self.word_bytes.view(np.uint8)[:bounds[-1]]
         if not (data >= 0x80).any():   # ASCII: one str, sliced (characters are bytes)
             text = data.tobytes().decode("ascii")
-            bounds = offsets.tolist()
             return [text[a:b] for a, b in zip(bounds, bounds[1:])]
         raw = data.tobytes()
-        bounds = offsets.tolist()
         return [raw[a:b].decode("utf-8") for a, b in zip(bounds, bounds[1:])]
 
 
