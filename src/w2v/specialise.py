@@ -265,14 +265,14 @@ def generate_source(arch: int, negative: int) -> str:
             "    for d in range(dim):",
             "        context_vectors[o, d] += g * hidden[0, d]"])
 
-    errors = _lines("g{t} = scores[0, {t}]", k)
+    cbow_errors = _lines("g{t} = scores[0, {t}]", k)
     if k <= ONE_PASS_MAX_ROWS:
         cbow_output_step = f"""\
             # grad_h = sum_t g_t o_t with the old output rows, then o_t += g_t h: in one
             # pass when the k rows are distinct (each row loaded once feeds both; see the
             # module docstring), else in k + 1 passes, which add a repeated row's updates
             # one after the other
-            {errors}
+            {cbow_errors}
             if _all_distinct(targets, K):
                 for d in range(dim):
                     h = hidden[0, d]
@@ -283,7 +283,7 @@ def generate_source(arch: int, negative: int) -> str:
 {cbow_passes(i16)}"""
     else:
         cbow_output_step = f"""\
-            {errors}
+            {cbow_errors}
 {cbow_passes(i12)}"""
     if arch == kernels.ARCH_CBOW:
         body = f"""\
