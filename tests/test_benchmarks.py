@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from collections import Counter
 import subprocess
 import sys
 from pathlib import Path
@@ -398,3 +399,59 @@ def test_gensim_iterable_input_trains_on_the_same_sentences(tmp_path):
     expected = Vocabulary.build(sentences, min_count=compare.Settings.min_count)
     assert result["vocab_size"] == len(expected)
     assert set(load_vectors(spec["vectors"]).words) == set(expected.words)
+
+
+# -- kernel_instructions.py: reading callgrind's per-instruction profile ---------------------
+
+def _load_kernel_instructions():
+    spec = importlib.util.spec_from_file_location(
+        "w2v_benchmarks_kernel_instructions", REPO_ROOT / "benchmarks" / "kernel_instructions.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CALLGRIND_PROFILE = """\
+version: 1
+positions: instr line
+events: Ir
+fn=(1) 0x0000000000001000
+0x1000 0 5
++4 0 5
+cfn=(2) 0x0000000000009000
+calls=5 0x9000 0
+* 0 700
++2 0 3
+fn=(2)
+0x9000 0 100
++1 0 100
+fn=(1)
+0x1010 0 7
+-4 0 2
+* 0 1
+"""
+
+
+def test_kernel_costs_reads_compressed_names_positions_and_calls(tmp_path):
+    ki = _load_kernel_instructions()
+    profile = tmp_path / "callgrind.out"
+    profile.write_text(CALLGRIND_PROFILE)
+    costs = ki.kernel_costs(str(profile), 0x1000)
+    # the call's inclusive cost (700) and the callee's own lines are not the kernel's
+    assert dict(costs) == {0x0: 5, 0x4: 5, 0x6: 3, 0x10: 7, 0xC: 3}
+    assert sum(ki.kernel_costs(str(profile), 0x9000).values()) == 200
+
+
+def test_innermost_loops_counts_each_loop_once():
+    ki = _load_kernel_instructions()
+    listing = [(0x0, "mov %rax,%rbx"),
+               (0x4, "vaddps %ymm0,%ymm1,%ymm1"),     # inner loop 0x4..0x8
+               (0x8, "jne    0x4"),
+               (0xa, "vaddss %xmm0,%xmm1,%xmm1"),
+               (0xe, "jne    0x0")]                    # outer loop, holds the inner one
+    costs = Counter({0x0: 10, 0x4: 30, 0x8: 30, 0xa: 10, 0xe: 10})
+    lines = ki.innermost_loops(listing, costs, words=10, top=5)
+    assert len(lines) == 2
+    assert "+00004..+00008" in lines[0] and "ymm" in lines[0]
+    assert "3.0 runs/word" in lines[0] and "6.0 instructions/word (66.7 %)" in lines[0]
+    assert lines[1].strip() == "outside innermost loops: 3.0 instructions/word (33.3 %)"
