@@ -18,7 +18,11 @@ with ``NUMBA_CPU_NAME`` / ``NUMBA_CPU_FEATURES`` set to the host's and with a pr
 child under callgrind then loads that same code from the cache.
 
     python benchmarks/kernel_instructions.py [--words 50000] [--loops 8]
-        [--config sg-ns,cbow-ns,sg-hs,cbow-hs]
+        [--config sg-ns,cbow-ns,sg-hs,cbow-hs] [--module variant.py]
+
+``--module`` counts a variant instead: a Python file whose ``train_chunk`` takes the
+arguments of :func:`w2v.kernels.train_chunk` (for example a copy of ``w2v/hs_kernel.py``
+with its relative imports made absolute, changed).
 
 Needs ``valgrind`` and ``objdump`` (Debian: valgrind, binutils). Issue settings: dim 100,
 window 5, negative 5, sample 1e-3, min_count 5; tokens from the start of the corpus.
@@ -49,13 +53,23 @@ CHILD = r"""
 import sys
 import numpy as np
 from w2v import kernels as K, specialise
-config, problem_path, words, dump_path = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+config, problem_path, words, dump_path, module = sys.argv[1:6]
+words = int(words)
 p = dict(np.load(problem_path))
 arch = K.ARCH_CBOW if config.startswith("cbow") else K.ARCH_SKIPGRAM
 layer = K.LAYER_HS if config.endswith("hs") else K.LAYER_NS
 negative = 0 if layer == K.LAYER_HS else 5
 alpha = 0.05 if arch == K.ARCH_CBOW else 0.025
-kernel = specialise.kernel_for(arch=arch, layer=layer, negative=negative, batch_contexts=True)
+if module == "-":
+    kernel = specialise.kernel_for(arch=arch, layer=layer, negative=negative,
+                                   batch_contexts=True)
+else:   # a variant: a module file with a train_chunk of the kernels' signature
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("w2v_kernel_variant", module)
+    variant = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = variant   # Numba's cache looks the module up by name
+    spec.loader.exec_module(variant)
+    kernel = variant.train_chunk
 hs = layer == K.LAYER_HS
 w = K.padded_copy(p["w"])
 c = K.padded_copy(p["c_hs"] if hs else p["c_ns"])
@@ -200,6 +214,9 @@ def main() -> None:
                         help="words counted after the warm-up (default 50,000)")
     parser.add_argument("--config", default=",".join(CONFIGS))
     parser.add_argument("--loops", type=int, default=8, help="innermost loops to list")
+    parser.add_argument("--module", default=None,
+                        help="a variant's Python file (its train_chunk) instead of the "
+                             "kernel the trainer picks")
     args = parser.parse_args()
     configs = args.config.split(",")
     unknown = sorted(set(configs) - set(CONFIGS))
@@ -209,6 +226,9 @@ def main() -> None:
     missing = [tool for tool in ("valgrind", "objdump") if shutil.which(tool) is None]
     if missing:
         parser.error(f"needs {' and '.join(missing)} on PATH (Debian: valgrind, binutils)")
+    if args.module is not None and not os.path.isfile(args.module):
+        parser.error(f"--module: no such file: {args.module}")
+    module = "-" if args.module is None else os.path.abspath(args.module)
     words = WARM_WORDS + args.words
     with tempfile.TemporaryDirectory(prefix="w2v-instr-") as tmp:
         problem = os.path.join(tmp, "problem.npz")
@@ -219,12 +239,12 @@ def main() -> None:
         for config in configs:
             code = os.path.join(tmp, f"{config}.bin")
             subprocess.run([sys.executable, "-c", CHILD, config, problem, str(WARM_WORDS),
-                            code], check=True, env=env, capture_output=True)
+                            code, module], check=True, env=env, capture_output=True)
             profile = os.path.join(tmp, f"{config}.callgrind")
             run = subprocess.run(
                 ["valgrind", "--tool=callgrind", "--dump-instr=yes",
                  f"--callgrind-out-file={profile}", sys.executable, "-c", CHILD, config,
-                 problem, str(words), "-"], env=env, capture_output=True, text=True)
+                 problem, str(words), "-", module], env=env, capture_output=True, text=True)
             match = re.search(r"ENTRY (0x[0-9a-f]+)", run.stdout)
             if run.returncode != 0 or match is None:
                 sys.exit(f"{config}: the run under callgrind failed:\n{run.stderr[-2000:]}")
