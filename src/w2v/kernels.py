@@ -255,8 +255,13 @@ def _sigmoid(x, table):
     if x > -_TABLE_RANGE_32 and x < _TABLE_RANGE_32:
         u = (x + _TABLE_RANGE_32) * _TABLE_SCALE_32
         i = np.int64(u)
-        low = table[i]
-        return low + (u - np.float32(i)) * (table[i + 1] - low)
+        # u >= 0 here, so i is a valid index; as an unsigned one Numba leaves out the
+        # wrap-around code for negative indices: 8 instructions fewer per score, skip-gram
+        # HS 12,593 instructions per word against 13,063, kernel x1.015 against a control
+        # at x0.987 (RESULTS.md, session 8)
+        row = np.uint64(i)
+        low = table[row]
+        return low + (u - np.float32(i)) * (table[row + np.uint64(1)] - low)
     if x >= 0.0:
         return _ONE_32 / (_ONE_32 + math.exp(-min(x, _MAX_SCORE_32)))
     e = math.exp(max(x, -_MAX_SCORE_32))
