@@ -49,19 +49,21 @@ WARM_WORDS = 10_000
 #: never read past the end of the memory mapping that holds it.
 DUMP_BYTES = 256 * 1024
 
+#: What each child runs (``python -c``): the configuration's kernel on the saved problem,
+#: called as ``specialised_kernels.py`` calls it, then its entry address (and machine code).
 CHILD = r"""
 import sys
+sys.path.insert(0, sys.argv[6])   # the benchmarks folder
 import numpy as np
 from w2v import kernels as K, specialise
+from _kernel_problem import CHUNK_WORDS, chunk_starts
+from specialised_kernels import CONFIGS, NEGATIVE, WINDOW
 config, problem_path, words, dump_path, module = sys.argv[1:6]
 words = int(words)
 p = dict(np.load(problem_path))
-arch = K.ARCH_CBOW if config.startswith("cbow") else K.ARCH_SKIPGRAM
-layer = K.LAYER_HS if config.endswith("hs") else K.LAYER_NS
-negative = 0 if layer == K.LAYER_HS else 5
-alpha = 0.05 if arch == K.ARCH_CBOW else 0.025
+arch, layer, alpha = CONFIGS[config]
 if module == "-":
-    kernel = specialise.kernel_for(arch=arch, layer=layer, negative=negative,
+    kernel = specialise.kernel_for(arch=arch, layer=layer, negative=NEGATIVE,
                                    batch_contexts=True)
 else:   # a variant: a module file with a train_chunk of the kernels' signature
     import importlib.util
@@ -73,16 +75,18 @@ else:   # a variant: a module file with a train_chunk of the kernels' signature
 hs = layer == K.LAYER_HS
 w = K.padded_copy(p["w"])
 c = K.padded_copy(p["c_hs"] if hs else p["c_ns"])
-scratch = K.Scratch(dim=w.shape[1], window=5, max_sentence_length=10000,
-                    max_targets=p["points"].shape[1] if hs else 1 + negative, max_hidden=10)
+scratch = K.Scratch(dim=w.shape[1], window=WINDOW, max_sentence_length=CHUNK_WORDS,
+                    max_targets=p["points"].shape[1] if hs else 1 + NEGATIVE,
+                    max_hidden=2 * WINDOW)
 arrays = scratch.arrays()
 rng = K.seed_rng(1)
 ids = p["ids"][:words]
-for start in range(0, ids.size, 10000):
-    chunk = ids[start:start + 10000]
-    kernel(w, c, chunk, np.array([0, chunk.size], np.int64), p["keep"], arch, layer, 1, 1, 5,
-           1, negative, p["threshold"], p["alias"], p["points"], p["codes"], p["lengths"],
-           alpha, alpha, rng, *arrays)
+starts = chunk_starts(ids.size)
+for a, b in zip(starts[:-1], starts[1:]):
+    chunk = ids[a:b]
+    kernel(w, c, chunk, np.array([0, chunk.size], np.int64), p["keep"], arch, layer, 1, 1,
+           WINDOW, 1, NEGATIVE, p["threshold"], p["alias"], p["points"], p["codes"],
+           p["lengths"], alpha, alpha, rng, *arrays)
 cres = list(kernel.overloads.values())[0]
 entry = cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name)
 print("ENTRY", hex(entry), flush=True)
@@ -115,10 +119,11 @@ def save_problem(corpus: str, words: int, path: str) -> None:
 
     sys.path.insert(0, HERE)
     from _kernel_problem import load_problem
+    from specialised_kernels import DIM
 
     problem = load_problem(corpus, words)
-    w, c_ns = problem.matrices(100)
-    _, c_hs = problem.matrices(100, hs=True)
+    w, c_ns = problem.matrices(DIM)
+    _, c_hs = problem.matrices(DIM, hs=True)
     np.savez(path, ids=problem.ids, keep=problem.keep, w=w, c_ns=c_ns, c_hs=c_hs,
              points=problem.tree.points, codes=problem.tree.codes,
              lengths=problem.tree.code_lengths, threshold=problem.alias.threshold,
@@ -206,6 +211,18 @@ def innermost_loops(listing, costs: Counter, words: int, top: int) -> list[str]:
     return lines
 
 
+def run_child(config: str, args: list[str], env: dict, *, under: list[str] = ()) -> str:
+    """Run :data:`CHILD` for ``config`` (under ``under``, e.g. valgrind) and return the
+    kernel's entry address; exit with the child's own error if it fails."""
+    run = subprocess.run([*under, sys.executable, "-c", CHILD, config, *args, HERE],
+                         env=env, capture_output=True, text=True)
+    match = re.search(r"ENTRY (0x[0-9a-f]+)", run.stdout)
+    if run.returncode != 0 or match is None:
+        where = " under callgrind" if under else ""
+        sys.exit(f"{config}: the kernel's run{where} failed:\n{run.stderr[-2000:]}")
+    return match.group(1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default=os.path.join(
@@ -226,6 +243,8 @@ def main() -> None:
     missing = [tool for tool in ("valgrind", "objdump") if shutil.which(tool) is None]
     if missing:
         parser.error(f"needs {' and '.join(missing)} on PATH (Debian: valgrind, binutils)")
+    if not os.path.isfile(args.corpus):
+        parser.error(f"--corpus: no such file: {args.corpus}")
     if args.module is not None and not os.path.isfile(args.module):
         parser.error(f"--module: no such file: {args.module}")
     module = "-" if args.module is None else os.path.abspath(args.module)
@@ -238,17 +257,12 @@ def main() -> None:
               f"{WARM_WORDS:,} of warm-up (all {words:,} in the figures)", flush=True)
         for config in configs:
             code = os.path.join(tmp, f"{config}.bin")
-            subprocess.run([sys.executable, "-c", CHILD, config, problem, str(WARM_WORDS),
-                            code, module], check=True, env=env, capture_output=True)
+            run_child(config, [problem, str(WARM_WORDS), code, module], env)
             profile = os.path.join(tmp, f"{config}.callgrind")
-            run = subprocess.run(
-                ["valgrind", "--tool=callgrind", "--dump-instr=yes",
-                 f"--callgrind-out-file={profile}", sys.executable, "-c", CHILD, config,
-                 problem, str(words), "-", module], env=env, capture_output=True, text=True)
-            match = re.search(r"ENTRY (0x[0-9a-f]+)", run.stdout)
-            if run.returncode != 0 or match is None:
-                sys.exit(f"{config}: the run under callgrind failed:\n{run.stderr[-2000:]}")
-            costs = kernel_costs(profile, int(match.group(1), 16))
+            entry = run_child(config, [problem, str(words), "-", module], env,
+                              under=["valgrind", "--tool=callgrind", "--dump-instr=yes",
+                                     f"--callgrind-out-file={profile}"])
+            costs = kernel_costs(profile, int(entry, 16))
             total = sum(costs.values())
             print(f"{config}: {total / words:,.0f} kernel instructions per word "
                   f"({total:,} in all)", flush=True)

@@ -22,15 +22,16 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 COMPARE_PATH = REPO_ROOT / "benchmarks" / "compare.py"
 
 
-def _load_compare():
-    spec = importlib.util.spec_from_file_location("w2v_benchmarks_compare", COMPARE_PATH)
+def _load_script(path: Path, name: str):
+    """A benchmark script, imported as a module."""
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module   # dataclasses look their module up while building
     spec.loader.exec_module(module)
     return module
 
 
-compare = _load_compare()
+compare = _load_script(COMPARE_PATH, "w2v_benchmarks_compare")
 
 # A generated corpus: sentences of words drawn from a small vocabulary with a Zipf-like
 # distribution, so min_count keeps a few hundred words and training has work to do.
@@ -404,11 +405,8 @@ def test_gensim_iterable_input_trains_on_the_same_sentences(tmp_path):
 # -- kernel_instructions.py: reading callgrind's per-instruction profile ---------------------
 
 def _load_kernel_instructions():
-    spec = importlib.util.spec_from_file_location(
-        "w2v_benchmarks_kernel_instructions", REPO_ROOT / "benchmarks" / "kernel_instructions.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _load_script(REPO_ROOT / "benchmarks" / "kernel_instructions.py",
+                        "w2v_benchmarks_kernel_instructions")
 
 
 CALLGRIND_PROFILE = """\
