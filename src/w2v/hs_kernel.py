@@ -42,8 +42,9 @@ import math
 import numba as nb
 import numpy as np
 
-from .kernels import (ARCH_CBOW, FASTMATH, LOG_BATCH, MIN_PROBABILITY, _alpha_at,
-                      _sigmoid, _subsample, _update_one_hidden, _window, private_row)
+from .kernels import (ARCH_CBOW, FASTMATH, LOG_BATCH, MIN_PROBABILITY, DistinctArraysCompiler,
+                      _alpha_at, _sigmoid, _subsample, _update_one_hidden, _window,
+                      private_row)
 
 __all__ = ["train_chunk"]
 
@@ -227,7 +228,7 @@ def _node_update(context_vectors, node, other, t, hidden, n_hidden, scores):
         r += 1
 
 
-@nb.njit(nogil=True, cache=True, fastmath=FASTMATH)
+@nb.njit(nogil=True, cache=True, fastmath=FASTMATH, pipeline_class=DistinctArraysCompiler)
 def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_prob,
                 arch, layer, cbow_mean, batch_contexts, window, shrink_windows, negative,
                 alias_threshold, alias_index, hs_points, hs_codes, hs_lengths,

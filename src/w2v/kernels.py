@@ -66,6 +66,7 @@ import numba as nb
 import numpy as np
 from llvmlite import ir
 from numba.core import cgutils, types
+from numba.core.compiler import Compiler
 from numba.extending import intrinsic
 
 __all__ = [
@@ -95,6 +96,29 @@ LOG_BATCH = 24
 #: products over the dimension (measured: the kernel's main cost); no 'nnan'/'ninf',
 #: so a diverging run still produces a NaN loss that the driver detects.
 FASTMATH = {"reassoc", "contract", "arcp", "nsz", "afn"}
+
+
+class DistinctArraysCompiler(Compiler):
+    """Numba's compiler with every array argument marked ``noalias`` for LLVM.
+
+    The training kernels promise that no two of their array arguments share memory
+    (the driver allocates each matrix and scratch buffer separately). Without that
+    promise LLVM must assume that a store into ``word_vectors[row]`` may change a row
+    of ``context_vectors``, so before every vectorised update pass it checks at run
+    time that the stored row overlaps none of the rows the pass reads, and the checks
+    cost nearly as many instructions as the pass itself. Numba has no public option for
+    this; its ``noalias`` flag (which parallel loops use internally) is set here.
+    Measured in session 9 (``RESULTS.md``): instructions per word
+    (``benchmarks/kernel_instructions.py``) skip-gram NS 5,491 -> 4,630, CBOW NS
+    1,930 -> 1,826, skip-gram HS 12,593 -> 11,340, CBOW HS 3,482 -> 3,205; the kernels
+    alone, one thread, 2M words, medians of 5 alternating: x1.064, x1.023, x1.051,
+    x1.013; trained vectors bit-identical. Use it as
+    ``@nb.njit(..., pipeline_class=DistinctArraysCompiler)``.
+    """
+
+    def __init__(self, typingctx, targetctx, library, args, return_type, flags, locals):
+        flags.noalias = True
+        super().__init__(typingctx, targetctx, library, args, return_type, flags, locals)
 _XS_A = np.uint64(12)
 _XS_B = np.uint64(25)
 _XS_C = np.uint64(27)
@@ -529,7 +553,7 @@ def _window(kept, n, i, window, shrink_windows, rng, contexts):
     return _gather_contexts(kept, n, i, reach, contexts)
 
 
-@nb.njit(nogil=True, cache=True, fastmath=FASTMATH)
+@nb.njit(nogil=True, cache=True, fastmath=FASTMATH, pipeline_class=DistinctArraysCompiler)
 def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_prob,
                 arch, layer, cbow_mean, batch_contexts, window, shrink_windows, negative,
                 alias_threshold, alias_index, hs_points, hs_codes, hs_lengths,
@@ -558,6 +582,9 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
         for none. Ignored by softmax, which trains every row.
     sigmoid_table : float32[SIGMOID_TABLE_INTERVALS + 2]
         The calling thread's copy of :data:`SIGMOID_TABLE` (see :class:`Scratch`).
+
+    No two array arguments may share memory: the kernel is compiled with
+    :class:`DistinctArraysCompiler`, which tells LLVM so.
 
     Returns
     -------
