@@ -18,7 +18,10 @@ with ``NUMBA_CPU_NAME`` / ``NUMBA_CPU_FEATURES`` set to the host's and with a pr
 child under callgrind then loads that same code from the cache.
 
     python benchmarks/kernel_instructions.py [--words 50000] [--loops 8]
-        [--config sg-ns,cbow-ns,sg-hs,cbow-hs] [--module variant.py]
+        [--config sg-ns,cbow-ns,sg-hs,cbow-hs] [--module variant.py] [--keep DIR]
+
+``--keep DIR`` writes ``DIR/CONFIG.txt``: the kernel's disassembly with the instructions
+each line executed per word, to see what a loop does.
 
 ``--module`` counts a variant instead: a Python file whose ``train_chunk`` takes the
 arguments of :func:`w2v.kernels.train_chunk` (for example a copy of ``w2v/hs_kernel.py``
@@ -211,6 +214,16 @@ def innermost_loops(listing, costs: Counter, words: int, top: int) -> list[str]:
     return lines
 
 
+def annotated(listing, costs: Counter, words: int):
+    """Lines ``+offset  per-word  instruction`` of the whole listing, up to the last
+    instruction that executed."""
+    last = max((offset for offset, _ in listing if costs[offset]), default=-1)
+    for offset, text in listing:
+        if offset > last:
+            return
+        yield f"+{offset:05x} {costs[offset] / words:9.2f}  {text}\n"
+
+
 def run_child(config: str, args: list[str], env: dict, *, under: list[str] = ()) -> str:
     """Run :data:`CHILD` for ``config`` (under ``under``, e.g. valgrind) and return the
     kernel's entry address; exit with the child's own error if it fails."""
@@ -234,6 +247,9 @@ def main() -> None:
     parser.add_argument("--module", default=None,
                         help="a variant's Python file (its train_chunk) instead of the "
                              "kernel the trainer picks")
+    parser.add_argument("--keep", default=None, metavar="DIR",
+                        help="write DIR/CONFIG.txt: the kernel's disassembly, each line "
+                             "with the instructions it executed per word")
     args = parser.parse_args()
     configs = args.config.split(",")
     unknown = sorted(set(configs) - set(CONFIGS))
@@ -266,8 +282,13 @@ def main() -> None:
             total = sum(costs.values())
             print(f"{config}: {total / words:,.0f} kernel instructions per word "
                   f"({total:,} in all)", flush=True)
-            for line in innermost_loops(disassemble(code), costs, words, args.loops):
+            listing = disassemble(code)
+            for line in innermost_loops(listing, costs, words, args.loops):
                 print(line)
+            if args.keep is not None:
+                os.makedirs(args.keep, exist_ok=True)
+                with open(os.path.join(args.keep, f"{config}.txt"), "w") as out:
+                    out.writelines(annotated(listing, costs, words))
 
 
 if __name__ == "__main__":

@@ -453,3 +453,12 @@ def test_innermost_loops_counts_each_loop_once():
     assert "+00004..+00008" in lines[0] and "ymm" in lines[0]
     assert "3.0 runs/word" in lines[0] and "6.0 instructions/word (66.7 %)" in lines[0]
     assert lines[1].strip() == "outside innermost loops: 3.0 instructions/word (33.3 %)"
+
+
+def test_annotated_listing_gives_per_word_counts_and_stops_after_the_last_executed():
+    ki = _load_kernel_instructions()
+    listing = [(0x0, "mov %rax,%rbx"), (0x4, "jne    0x0"), (0x6, "ret"), (0x8, "nop")]
+    costs = Counter({0x0: 20, 0x4: 20, 0x6: 5})
+    lines = list(ki.annotated(listing, costs, words=10))
+    assert lines == ["+00000      2.00  mov %rax,%rbx\n", "+00004      2.00  jne    0x0\n",
+                     "+00006      0.50  ret\n"]

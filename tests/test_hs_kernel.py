@@ -9,6 +9,7 @@ import pytest
 
 from test_kernels import ATOL, RTOL, make_problem, run_kernel, run_reference
 from w2v import hs_kernel, kernels
+from w2v.sampling import HuffmanTree
 
 
 def run_blocked(p, *, arch, shrink=0, cbow_mean=1, rng_state=12345, alpha_start=0.05,
@@ -79,3 +80,28 @@ def test_a_word_twice_in_the_window_gets_both_updates():
     np.testing.assert_allclose(w, gw, rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(c, gc, rtol=RTOL, atol=ATOL)
     assert result[0] == pytest.approx(gresult[0], rel=1e-5)
+
+
+@pytest.mark.parametrize("arch,cbow_mean", CASES, ids=IDS)
+def test_saturated_scores_and_paths_longer_than_a_log_batch_train_as_the_generic_kernel(
+        arch, cbow_mean):
+    """Rows with a score beyond the sigmoid table, and paths longer than LOG_BATCH, leave
+    the kernel's fast error loop (no calls) for the exact one; both must give the generic
+    kernel's updates and loss."""
+    p = make_problem(kernels.LAYER_HS, seed=11, vocab_size=30, n_sentences=30, max_len=20,
+                     window=3, dim=24)
+    # counts 2^29 .. 2^0: the Huffman tree is a chain, paths of 1 to 29 nodes
+    tree = HuffmanTree(2 ** np.arange(29, -1, -1, dtype=np.int64))
+    p.hs_points, p.hs_codes, p.hs_lengths = tree.points, tree.codes, tree.code_lengths
+    p.tokens = np.random.default_rng(2).integers(0, 30, p.tokens.size).astype(np.int32)
+    p.word_vectors *= 4.0
+    p.context_vectors *= 4.0
+    scores = np.abs(p.word_vectors @ p.context_vectors.T)
+    assert 0.05 < np.mean(scores > kernels.SIGMOID_TABLE_RANGE) < 0.6
+    assert p.hs_lengths.max() > kernels.LOG_BATCH
+    w, c, result, state = run_blocked(p, arch=arch, shrink=1, cbow_mean=cbow_mean)
+    gw, gc, gresult, gstate = run_kernel(p, arch=arch, batch=1, shrink=1, cbow_mean=cbow_mean)
+    assert state == gstate and result[1:] == gresult[1:]
+    np.testing.assert_allclose(w, gw, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(c, gc, rtol=RTOL, atol=ATOL)
+    assert np.isfinite(result[0]) and result[0] == pytest.approx(gresult[0], rel=1e-5)

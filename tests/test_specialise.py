@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from test_kernels import ATOL, RTOL, make_problem, run_reference
+from test_kernels import ATOL, RTOL, make_problem, run_kernel, run_reference
 from w2v import kernels, specialise
 
 
@@ -154,3 +154,26 @@ def test_generated_source_is_valid_python_for_every_supported_count():
     for arch in (kernels.ARCH_SKIPGRAM, kernels.ARCH_CBOW):
         for negative in (1, 8, 16, specialise.MAX_SPECIALISED_NEGATIVE):
             compile(specialise.generate_source(arch, negative), "<generated>", "exec")
+
+
+@pytest.mark.parametrize("arch,cbow_mean,negative", CASES,
+                         ids=[f"{'cbow' if a else 'sg'}-mean{m}-neg{n}" for a, m, n in CASES])
+def test_rows_with_saturated_scores_match_reference(arch, cbow_mean, negative):
+    """Weights large enough that some scores fall beyond the sigmoid table (the exact
+    sigmoid): the reference's updates, and the generic kernel's loss (the reference's
+    differs there: 1 - sig(s) of a saturated score loses digits in float32)."""
+    p = make_problem(kernels.LAYER_NS, seed=13, negative=negative, vocab_size=40,
+                     n_sentences=20, max_len=20, window=3, dim=24)
+    p.word_vectors *= 4.0
+    p.context_vectors *= 4.0
+    scores = np.abs(p.word_vectors @ p.context_vectors.T)
+    assert 0.05 < np.mean(scores > kernels.SIGMOID_TABLE_RANGE) < 0.6
+    w, c, (loss, examples, words), state = run_specialised(p, arch=arch, shrink=1,
+                                                          cbow_mean=cbow_mean)
+    rw, rc, (rloss, rexamples, rwords), rstate = run_reference(
+        p, arch=arch, batch=1, shrink=1, cbow_mean=cbow_mean)
+    assert (examples, words, state) == (rexamples, rwords, rstate)
+    np.testing.assert_allclose(w, rw, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(c, rc, rtol=RTOL, atol=ATOL)
+    _, _, (gloss, _, _), _ = run_kernel(p, arch=arch, batch=1, shrink=1, cbow_mean=cbow_mean)
+    assert loss == pytest.approx(gloss, rel=1e-6)

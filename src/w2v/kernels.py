@@ -272,20 +272,45 @@ _TABLE_SCALE_32 = np.float32(SIGMOID_TABLE_INTERVALS / (2.0 * SIGMOID_TABLE_RANG
 
 
 @nb.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def _table_sigmoid(x, table):
+    """sigmoid of a float32 score inside +-SIGMOID_TABLE_RANGE, interpolated from
+    ``table``; the caller checks the range (:func:`_sigmoid`, :func:`_inside_table`)."""
+    u = (x + _TABLE_RANGE_32) * _TABLE_SCALE_32
+    i = np.int64(u)
+    # u >= 0 here, so i is a valid index; as an unsigned one Numba leaves out the
+    # wrap-around code for negative indices: 8 instructions fewer per score, skip-gram
+    # HS 12,593 instructions per word against 13,063, kernel x1.015 against a control
+    # at x0.987 (RESULTS.md, session 8)
+    row = np.uint64(i)
+    low = table[row]
+    return low + (u - np.float32(i)) * (table[row + np.uint64(1)] - low)
+
+
+@nb.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def _in_table(x):
+    """Whether the score ``x`` lies inside +-SIGMOID_TABLE_RANGE (not for NaN), where
+    :func:`_table_sigmoid` computes its sigmoid; no branch."""
+    return (x > -_TABLE_RANGE_32) & (x < _TABLE_RANGE_32)
+
+
+@nb.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def _inside_table(scores, r, n):
+    """Whether ``scores[r, :n]`` all lie inside +-SIGMOID_TABLE_RANGE (not for NaN), so
+    :func:`_table_sigmoid` alone computes their sigmoids. A loop without branches or
+    calls, which LLVM vectorises: a few instructions per eight scores."""
+    inside = 0
+    for t in range(n):
+        inside += _in_table(scores[r, t])
+    return inside == n
+
+
+@nb.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def _sigmoid(x, table):
     """sigmoid of a float32 score, in float32: interpolated from ``table`` (the calling
     thread's copy of SIGMOID_TABLE, see :class:`Scratch`) inside +-SIGMOID_TABLE_RANGE,
     exact (single-precision exp) outside and for NaN."""
     if x > -_TABLE_RANGE_32 and x < _TABLE_RANGE_32:
-        u = (x + _TABLE_RANGE_32) * _TABLE_SCALE_32
-        i = np.int64(u)
-        # u >= 0 here, so i is a valid index; as an unsigned one Numba leaves out the
-        # wrap-around code for negative indices: 8 instructions fewer per score, skip-gram
-        # HS 12,593 instructions per word against 13,063, kernel x1.015 against a control
-        # at x0.987 (RESULTS.md, session 8)
-        row = np.uint64(i)
-        low = table[row]
-        return low + (u - np.float32(i)) * (table[row + np.uint64(1)] - low)
+        return _table_sigmoid(x, table)
     if x >= 0.0:
         return _ONE_32 / (_ONE_32 + math.exp(-min(x, _MAX_SCORE_32)))
     e = math.exp(max(x, -_MAX_SCORE_32))
