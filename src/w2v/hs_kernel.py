@@ -216,8 +216,8 @@ def _input_row_update(word_vectors, row, r, context_vectors, targets, n_targets,
 @nb.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def _node_update(context_vectors, node, other, t, hidden, n_hidden, scores):
     """``o_node += sum_r scores[r, t] h_r`` and ``o_other += sum_r scores[r, t + 1] h_r``
-    (two different nodes of one path): four hidden rows per pass, each used for both
-    nodes. ``other < 0`` updates ``node`` only."""
+    (two different nodes of one path): four hidden rows per pass (then two, then one),
+    each used for both nodes. ``other < 0`` updates ``node`` only."""
     dim = hidden.shape[1]
     both = other >= 0
     u = t + 1 if both else t
@@ -240,6 +240,21 @@ def _node_update(context_vectors, node, other, t, hidden, n_hidden, scores):
                 context_vectors[node_row, d] += (ga * hidden[r, d] + gb * hidden[r + 1, d]
                                              + gc * hidden[r + 2, d] + ge * hidden[r + 3, d])
         r += 4
+    # two rows left (2, 6 or 10 contexts: most windows, as shrunk windows hold 2b
+    # contexts): one pass for both, not one each
+    if r + 1 < n_hidden:
+        ga, gb = scores[r, t], scores[r + 1, t]
+        ka, kb = scores[r, u], scores[r + 1, u]
+        if both:
+            for d in range(dim):
+                h0 = hidden[r, d]
+                h1 = hidden[r + 1, d]
+                context_vectors[node_row, d] += ga * h0 + gb * h1
+                context_vectors[other_row, d] += ka * h0 + kb * h1
+        else:
+            for d in range(dim):
+                context_vectors[node_row, d] += ga * hidden[r, d] + gb * hidden[r + 1, d]
+        r += 2
     while r < n_hidden:
         ga = scores[r, t]
         ka = scores[r, u]
