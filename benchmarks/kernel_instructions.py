@@ -263,6 +263,11 @@ def main() -> None:
         parser.error(f"--corpus: no such file: {args.corpus}")
     if args.module is not None and not os.path.isfile(args.module):
         parser.error(f"--module: no such file: {args.module}")
+    if args.keep is not None:
+        try:   # before the runs, which take minutes
+            os.makedirs(args.keep, exist_ok=True)
+        except OSError as error:
+            parser.error(f"--keep: cannot use {args.keep} as a directory: {error.strerror}")
     module = "-" if args.module is None else os.path.abspath(args.module)
     words = WARM_WORDS + args.words
     with tempfile.TemporaryDirectory(prefix="w2v-instr-") as tmp:
@@ -286,7 +291,6 @@ def main() -> None:
             for line in innermost_loops(listing, costs, words, args.loops):
                 print(line)
             if args.keep is not None:
-                os.makedirs(args.keep, exist_ok=True)
                 with open(os.path.join(args.keep, f"{config}.txt"), "w") as out:
                     out.writelines(annotated(listing, costs, words))
 

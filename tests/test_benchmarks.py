@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 from collections import Counter
 import subprocess
 import sys
@@ -462,3 +463,20 @@ def test_annotated_listing_gives_per_word_counts_and_stops_after_the_last_execut
     lines = list(ki.annotated(listing, costs, words=10))
     assert lines == ["+00000      2.00  mov %rax,%rbx\n", "+00004      2.00  jne    0x0\n",
                      "+00006      0.50  ret\n"]
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None or shutil.which("objdump") is None,
+                    reason="kernel_instructions.py checks for valgrind and objdump first")
+def test_kernel_instructions_rejects_an_unusable_keep_directory_before_running(
+        tmp_path, monkeypatch, capsys):
+    ki = _load_kernel_instructions()
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("a b c\n")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setattr(sys, "argv", ["kernel_instructions.py", "--corpus", str(corpus),
+                                      "--keep", str(blocker / "out")])
+    with pytest.raises(SystemExit) as exc:
+        ki.main()
+    assert exc.value.code == 2
+    assert "--keep: cannot use" in capsys.readouterr().err

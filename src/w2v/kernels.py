@@ -119,6 +119,8 @@ class DistinctArraysCompiler(Compiler):
     def __init__(self, typingctx, targetctx, library, args, return_type, flags, locals):
         flags.noalias = True
         super().__init__(typingctx, targetctx, library, args, return_type, flags, locals)
+
+
 _XS_A = np.uint64(12)
 _XS_B = np.uint64(25)
 _XS_C = np.uint64(27)
@@ -287,20 +289,14 @@ def _table_sigmoid(x, table):
 
 
 @nb.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
-def _in_table(x):
-    """Whether the score ``x`` lies inside +-SIGMOID_TABLE_RANGE (not for NaN), where
-    :func:`_table_sigmoid` computes its sigmoid; no branch."""
-    return (x > -_TABLE_RANGE_32) & (x < _TABLE_RANGE_32)
-
-
-@nb.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def _inside_table(scores, r, n):
     """Whether ``scores[r, :n]`` all lie inside +-SIGMOID_TABLE_RANGE (not for NaN), so
     :func:`_table_sigmoid` alone computes their sigmoids. A loop without branches or
     calls, which LLVM vectorises: a few instructions per eight scores."""
     inside = 0
     for t in range(n):
-        inside += _in_table(scores[r, t])
+        x = scores[r, t]
+        inside += (x > -_TABLE_RANGE_32) & (x < _TABLE_RANGE_32)
     return inside == n
 
 
