@@ -4,7 +4,7 @@ Calls the kernels directly (no driver, no text reading) on the first ``--words``
 in-vocabulary tokens of the corpus, in chunks of 10,000 tokens: for each configuration
 the generic :func:`w2v.kernels.train_chunk` and the kernel
 :func:`w2v.specialise.kernel_for` picks (the generated negative-sampling kernels, the
-register-blocked :func:`w2v.hs_kernel.train_chunk`) alternate, ``--repeats`` times each, on fresh
+register-blocked kernels of :mod:`w2v.hs_kernel`) alternate, ``--repeats`` times each, on fresh
 copies of the same initial weights, and the medians are printed with their ratio. Both
 kernels make the same random draws, so they do the same work; the script also checks that
 they agree on the loss. Issue settings: dim 100, window 5, negative 5, sample 1e-3,

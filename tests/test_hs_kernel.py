@@ -20,7 +20,7 @@ def run_blocked(p, *, arch, shrink=0, cbow_mean=1, rng_state=12345, alpha_start=
     scratch = kernels.Scratch(dim=p.dim, window=p.window,
                               max_sentence_length=p.max_sentence_length,
                               max_targets=p.max_targets(), max_hidden=2 * p.window)
-    result = hs_kernel.train_chunk(
+    result = hs_kernel.train_chunk_for(arch)(
         word_vectors, context_vectors, p.tokens, p.starts, p.keep_prob, arch, p.layer,
         cbow_mean, 1, p.window, shrink, 0, p.alias_threshold, p.alias_index,
         p.hs_points, p.hs_codes, p.hs_lengths, alpha_start, alpha_end, rng, *scratch.arrays())
@@ -105,3 +105,43 @@ def test_saturated_scores_and_paths_longer_than_a_log_batch_train_as_the_generic
     np.testing.assert_allclose(w, gw, rtol=RTOL, atol=ATOL)
     np.testing.assert_allclose(c, gc, rtol=RTOL, atol=ATOL)
     assert np.isfinite(result[0]) and result[0] == pytest.approx(gresult[0], rel=1e-5)
+
+
+CACHE_CHILD = r"""
+import json, sys
+import numpy as np
+from w2v import Word2Vec, hs_kernel
+sentences = [[f"w{(i * 7 + j * 3) % 23}" for j in range(12)] for i in range(40)]
+out = {}
+for arch in ("skipgram", "cbow"):
+    model = Word2Vec(arch=arch, loss="hs", dim=8, window=2, min_count=1, sample=0,
+                     epochs=1, threads=1, seed=4).fit(sentences, progress=False)
+    out[arch] = float(np.abs(model.word_vectors_).sum())
+kernels = (hs_kernel.train_chunk_skipgram, hs_kernel.train_chunk_cbow)
+out["hits"] = [sum(k.stats.cache_hits.values()) for k in kernels]
+out["misses"] = [sum(k.stats.cache_misses.values()) for k in kernels]
+print(json.dumps(out))
+"""
+
+
+def test_each_architecture_kernel_is_cached_apart(tmp_path):
+    """The two kernels are closures of one function (one cache index file): a fresh
+    process must load each architecture's own machine code, not the other's."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"),
+               W2V_KERNEL_CACHE=str(tmp_path / "kernels"))
+
+    def child():
+        done = subprocess.run([sys.executable, "-c", CACHE_CHILD], env=env, check=True,
+                              capture_output=True, text=True)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    first, second = child(), child()
+    assert first["misses"] == [1, 1] and first["hits"] == [0, 0]
+    assert second["hits"] == [1, 1] and second["misses"] == [0, 0]
+    assert (second["skipgram"], second["cbow"]) == (first["skipgram"], first["cbow"])
+    assert first["skipgram"] != first["cbow"]

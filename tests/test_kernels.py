@@ -663,7 +663,7 @@ def test_distinct_arrays_compiler_marks_array_arguments_noalias():
 
 def test_every_training_kernel_is_compiled_with_distinct_arrays():
     from w2v import hs_kernel, specialise
-    chosen = [kernels.train_chunk, hs_kernel.train_chunk,
+    chosen = [kernels.train_chunk, hs_kernel.train_chunk_skipgram, hs_kernel.train_chunk_cbow,
               specialise.ns_kernel(kernels.ARCH_SKIPGRAM, 5),
               specialise.ns_kernel(kernels.ARCH_CBOW, 5)]
     for kernel in chosen:

@@ -21,11 +21,19 @@ loads, not the arithmetic, stop being the limit. CBOW has one hidden vector: its
 scores take four path nodes per pass and its update two (read each node once for
 ``grad_h += g o`` and ``o += g h``).
 
-:func:`train_chunk` is :func:`w2v.kernels.train_chunk` restricted to hierarchical softmax
-with batched skip-gram or CBOW, with the same signature (the negative-sampling arguments and
-``layer`` / ``batch_contexts`` are ignored) and the same semantics: the same random
-draws in the same order and the same updates; only the order of float additions
-differs, so results equal the generic kernel's to rounding (``tests/test_hs_kernel.py``).
+:func:`train_chunk_skipgram` and :func:`train_chunk_cbow` are :func:`w2v.kernels.train_chunk`
+restricted to hierarchical softmax with batched skip-gram or with CBOW, with the same
+signature (the architecture, the negative-sampling arguments and ``layer`` /
+``batch_contexts`` are ignored) and the same semantics: the same random draws in the
+same order and the same updates; only the order of float additions differs, so results
+equal the generic kernel's to rounding (``tests/test_hs_kernel.py``).
+
+They are one body compiled twice (:func:`_make_kernel`), each with its architecture as
+a constant, because one kernel for both made every first call compile both: 7.7 s
+(skip-gram) and 7.8 s (CBOW) against 5.4 s and 3.5 s now (medians of 3, empty caches,
+in a slow spell of the machine where the generated skip-gram NS kernel took 5.6 s;
+session 10, ``RESULTS.md``). Their machine code is the same as before to within 2 % of
+instructions, and the vectors they train are bit-identical.
 
 Measured on the 2-core machine against the generic kernel: in the trainer (17M words,
 one epoch, two threads, medians of 3, ``benchmarks/fast_kernels.py``) skip-gram HS x1.47
@@ -60,17 +68,17 @@ from .kernels import (ARCH_CBOW, FASTMATH, LOG_BATCH, MIN_PROBABILITY, DistinctA
                       _alpha_at, _inside_table, _sigmoid, _subsample, _table_sigmoid,
                       _update_one_hidden, _window, private_row)
 
-__all__ = ["train_chunk"]
+__all__ = ["train_chunk_skipgram", "train_chunk_cbow", "train_chunk_for"]
 
 _ZERO = np.float32(0.0)
 _ONE = np.float32(1.0)
 
 
-@nb.njit(nogil=True, cache=True, inline="always")
-def _u(index):
-    """A row index (never negative here) as unsigned: Numba then leaves out the
-    wrap-around code for negative indices at every use."""
-    return np.uint64(index)
+#: Row indices are read as unsigned (never negative here): Numba then leaves out the
+#: wrap-around code for negative indices at every use. A plain conversion, not
+#: a helper: every call of an ``inline="always"`` function is typed again when the kernel
+#: compiles (18 of them cost about 0.2 s of the first call).
+_U = np.uint64
 
 
 @nb.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
@@ -81,7 +89,7 @@ def _scores(hidden, r, pair, context_vectors, targets, n_targets, scores):
     dim = hidden.shape[1]
     t = 0
     while t + 3 < n_targets:
-        a, b, c, e = _u(targets[t]), _u(targets[t + 1]), _u(targets[t + 2]), _u(targets[t + 3])
+        a, b, c, e = _U(targets[t]), _U(targets[t + 1]), _U(targets[t + 2]), _U(targets[t + 3])
         sa = _ZERO
         sb = _ZERO
         sc = _ZERO
@@ -115,7 +123,7 @@ def _scores(hidden, r, pair, context_vectors, targets, n_targets, scores):
         scores[pair, t + 3] = ue
         t += 4
     while t < n_targets:
-        a = _u(targets[t])
+        a = _U(targets[t])
         sa = _ZERO
         ua = _ZERO
         for d in range(dim):
@@ -133,7 +141,7 @@ def _single_scores(hidden, context_vectors, targets, n_targets, scores):
     dim = hidden.shape[1]
     t = 0
     while t + 3 < n_targets:
-        a, b, c, e = _u(targets[t]), _u(targets[t + 1]), _u(targets[t + 2]), _u(targets[t + 3])
+        a, b, c, e = _U(targets[t]), _U(targets[t + 1]), _U(targets[t + 2]), _U(targets[t + 3])
         sa = _ZERO
         sb = _ZERO
         sc = _ZERO
@@ -150,7 +158,7 @@ def _single_scores(hidden, context_vectors, targets, n_targets, scores):
         scores[0, t + 3] = se
         t += 4
     while t < n_targets:
-        a = _u(targets[t])
+        a = _U(targets[t])
         sa = _ZERO
         for d in range(dim):
             sa += hidden[0, d] * context_vectors[a, d]
@@ -165,11 +173,11 @@ def _input_rows_update(word_vectors, row, other, r, context_vectors, targets, n_
     scores[r + 1, t] o_t`` (old nodes): four nodes per pass, each used for both rows
     (``other == row`` adds both sums to the row)."""
     dim = word_vectors.shape[1]
-    row = _u(row)
-    other = _u(other)
+    row = _U(row)
+    other = _U(other)
     t = 0
     while t + 3 < n_targets:
-        a, b, c, e = _u(targets[t]), _u(targets[t + 1]), _u(targets[t + 2]), _u(targets[t + 3])
+        a, b, c, e = _U(targets[t]), _U(targets[t + 1]), _U(targets[t + 2]), _U(targets[t + 3])
         ga, gb, gc, ge = scores[r, t], scores[r, t + 1], scores[r, t + 2], scores[r, t + 3]
         ka, kb = scores[r + 1, t], scores[r + 1, t + 1]
         kc, ke = scores[r + 1, t + 2], scores[r + 1, t + 3]
@@ -182,7 +190,7 @@ def _input_rows_update(word_vectors, row, other, r, context_vectors, targets, n_
             word_vectors[other, d] += ka * oa + kb * ob + kc * oc + ke * oe
         t += 4
     while t < n_targets:
-        a = _u(targets[t])
+        a = _U(targets[t])
         ga = scores[r, t]
         ka = scores[r + 1, t]
         for d in range(dim):
@@ -196,17 +204,17 @@ def _input_rows_update(word_vectors, row, other, r, context_vectors, targets, n_
 def _input_row_update(word_vectors, row, r, context_vectors, targets, n_targets, scores):
     """``W_in[row] += sum_t scores[r, t] o_t`` (old nodes), four nodes per pass."""
     dim = word_vectors.shape[1]
-    row = _u(row)
+    row = _U(row)
     t = 0
     while t + 3 < n_targets:
-        a, b, c, e = _u(targets[t]), _u(targets[t + 1]), _u(targets[t + 2]), _u(targets[t + 3])
+        a, b, c, e = _U(targets[t]), _U(targets[t + 1]), _U(targets[t + 2]), _U(targets[t + 3])
         ga, gb, gc, ge = scores[r, t], scores[r, t + 1], scores[r, t + 2], scores[r, t + 3]
         for d in range(dim):
             word_vectors[row, d] += (ga * context_vectors[a, d] + gb * context_vectors[b, d]
                                      + gc * context_vectors[c, d] + ge * context_vectors[e, d])
         t += 4
     while t < n_targets:
-        a = _u(targets[t])
+        a = _U(targets[t])
         ga = scores[r, t]
         for d in range(dim):
             word_vectors[row, d] += ga * context_vectors[a, d]
@@ -217,180 +225,206 @@ def _input_row_update(word_vectors, row, r, context_vectors, targets, n_targets,
 def _node_update(context_vectors, node, other, t, hidden, n_hidden, scores):
     """``o_node += sum_r scores[r, t] h_r`` and ``o_other += sum_r scores[r, t + 1] h_r``
     (two different nodes of one path): four hidden rows per pass (then two, then one),
-    each used for both nodes. ``other < 0`` updates ``node`` only."""
+    each used for both nodes."""
     dim = hidden.shape[1]
-    both = other >= 0
-    u = t + 1 if both else t
-    node_row = _u(node)
-    other_row = _u(other) if both else node_row
+    node_row = _U(node)
+    other_row = _U(other)
+    u = t + 1
     r = 0
     while r + 3 < n_hidden:
         ga, gb, gc, ge = scores[r, t], scores[r + 1, t], scores[r + 2, t], scores[r + 3, t]
         ka, kb, kc, ke = scores[r, u], scores[r + 1, u], scores[r + 2, u], scores[r + 3, u]
-        if both:
-            for d in range(dim):
-                h0 = hidden[r, d]
-                h1 = hidden[r + 1, d]
-                h2 = hidden[r + 2, d]
-                h3 = hidden[r + 3, d]
-                context_vectors[node_row, d] += ga * h0 + gb * h1 + gc * h2 + ge * h3
-                context_vectors[other_row, d] += ka * h0 + kb * h1 + kc * h2 + ke * h3
-        else:
-            for d in range(dim):
-                context_vectors[node_row, d] += (ga * hidden[r, d] + gb * hidden[r + 1, d]
-                                             + gc * hidden[r + 2, d] + ge * hidden[r + 3, d])
+        for d in range(dim):
+            h0 = hidden[r, d]
+            h1 = hidden[r + 1, d]
+            h2 = hidden[r + 2, d]
+            h3 = hidden[r + 3, d]
+            context_vectors[node_row, d] += ga * h0 + gb * h1 + gc * h2 + ge * h3
+            context_vectors[other_row, d] += ka * h0 + kb * h1 + kc * h2 + ke * h3
         r += 4
     # two rows left (2, 6 or 10 contexts: most windows, as shrunk windows hold 2b
     # contexts): one pass for both, not one each
     if r + 1 < n_hidden:
         ga, gb = scores[r, t], scores[r + 1, t]
         ka, kb = scores[r, u], scores[r + 1, u]
-        if both:
-            for d in range(dim):
-                h0 = hidden[r, d]
-                h1 = hidden[r + 1, d]
-                context_vectors[node_row, d] += ga * h0 + gb * h1
-                context_vectors[other_row, d] += ka * h0 + kb * h1
-        else:
-            for d in range(dim):
-                context_vectors[node_row, d] += ga * hidden[r, d] + gb * hidden[r + 1, d]
+        for d in range(dim):
+            h0 = hidden[r, d]
+            h1 = hidden[r + 1, d]
+            context_vectors[node_row, d] += ga * h0 + gb * h1
+            context_vectors[other_row, d] += ka * h0 + kb * h1
         r += 2
-    while r < n_hidden:
+    if r < n_hidden:
         ga = scores[r, t]
         ka = scores[r, u]
-        if both:
-            for d in range(dim):
-                h0 = hidden[r, d]
-                context_vectors[node_row, d] += ga * h0
-                context_vectors[other_row, d] += ka * h0
-        else:
-            for d in range(dim):
-                context_vectors[node_row, d] += ga * hidden[r, d]
-        r += 1
+        for d in range(dim):
+            h0 = hidden[r, d]
+            context_vectors[node_row, d] += ga * h0
+            context_vectors[other_row, d] += ka * h0
 
 
-@nb.njit(nogil=True, cache=True, fastmath=FASTMATH, pipeline_class=DistinctArraysCompiler)
-def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_prob,
-                arch, layer, cbow_mean, batch_contexts, window, shrink_windows, negative,
-                alias_threshold, alias_index, hs_points, hs_codes, hs_lengths,
-                alpha_start, alpha_end, rng,
-                kept, contexts, targets, labels, hidden, grad_hidden, scores, hot_map,
-                sigmoid_table):
-    """Train hierarchical softmax on one chunk of sentences; returns ``(loss, examples,
-    words)``. Arguments as :func:`w2v.kernels.train_chunk` (``layer``,
-    ``batch_contexts`` and the negative-sampling ones are ignored: skip-gram is always
-    batched)."""
-    n_tokens = tokens.shape[0]
-    dim = word_vectors.shape[1]
-    loss = 0.0
-    product = 1.0   # probabilities not yet logged, over words (see LOG_BATCH)
-    pending = 0
-    examples = 0
-    span = max(n_tokens - 1, 1)
-    for sent in range(sentence_starts.shape[0] - 1):
-        start = sentence_starts[sent]
-        stop = sentence_starts[sent + 1]
-        n = _subsample(tokens, start, stop, keep_prob, rng, kept)
-        if n < 2:
-            continue
-        for i in range(n):
-            alpha = _alpha_at(alpha_start, alpha_end, start, stop, i, n, span)
-            centre = kept[i]
-            n_ctx = _window(kept, n, i, window, shrink_windows, rng, contexts)
-            if n_ctx == 0:
+@nb.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
+def _last_node_update(context_vectors, node, t, hidden, n_hidden, scores):
+    """``o_node += sum_r scores[r, t] h_r`` for the last node of an odd path: four
+    hidden rows per pass, then one."""
+    dim = hidden.shape[1]
+    node_row = _U(node)
+    r = 0
+    while r + 3 < n_hidden:
+        ga, gb, gc, ge = scores[r, t], scores[r + 1, t], scores[r + 2, t], scores[r + 3, t]
+        for d in range(dim):
+            context_vectors[node_row, d] += (ga * hidden[r, d] + gb * hidden[r + 1, d]
+                                             + gc * hidden[r + 2, d] + ge * hidden[r + 3, d])
+        r += 4
+    if r + 1 < n_hidden:
+        ga, gb = scores[r, t], scores[r + 1, t]
+        for d in range(dim):
+            context_vectors[node_row, d] += ga * hidden[r, d] + gb * hidden[r + 1, d]
+        r += 2
+    if r < n_hidden:
+        ga = scores[r, t]
+        for d in range(dim):
+            context_vectors[node_row, d] += ga * hidden[r, d]
+
+
+def _make_kernel(cbow):
+    """The kernel for one architecture: ``cbow`` is a constant of the closure, so Numba
+    prunes the other architecture's branches before it types and compiles the body, and
+    a first call compiles only what its architecture runs (see the module's doc). Numba's
+    disk cache keys each kernel by its closure's contents as well, so both are cached."""
+
+    @nb.njit(nogil=True, cache=True, fastmath=FASTMATH, pipeline_class=DistinctArraysCompiler)
+    def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_prob,
+                    arch, layer, cbow_mean, batch_contexts, window, shrink_windows, negative,
+                    alias_threshold, alias_index, hs_points, hs_codes, hs_lengths,
+                    alpha_start, alpha_end, rng,
+                    kept, contexts, targets, labels, hidden, grad_hidden, scores, hot_map,
+                    sigmoid_table):
+        """Train hierarchical softmax on one chunk of sentences; returns ``(loss, examples,
+        words)``. Arguments as :func:`w2v.kernels.train_chunk` (``arch``, ``layer``,
+        ``batch_contexts`` and the negative-sampling ones are ignored: the architecture
+        is the kernel's own, and skip-gram is always batched)."""
+        n_tokens = tokens.shape[0]
+        dim = word_vectors.shape[1]
+        loss = 0.0
+        product = 1.0   # probabilities not yet logged, over words (see LOG_BATCH)
+        pending = 0
+        examples = 0
+        span = max(n_tokens - 1, 1)
+        for sent in range(sentence_starts.shape[0] - 1):
+            start = sentence_starts[sent]
+            stop = sentence_starts[sent + 1]
+            n = _subsample(tokens, start, stop, keep_prob, rng, kept)
+            if n < 2:
                 continue
-            # the centre's path: nodes (this thread's copies of hot ones) and labels
-            n_t = hs_lengths[centre]
-            for t in range(n_t):
-                targets[t] = private_row(hs_points[centre, t], hot_map)
-                labels[t] = _ONE - hs_codes[centre, t]
-            if arch == ARCH_CBOW:
-                n_hidden = 1
-                row = _u(contexts[0])
-                for d in range(dim):
-                    hidden[0, d] = word_vectors[row, d]
-                for c in range(1, n_ctx):
-                    row = _u(contexts[c])
+            for i in range(n):
+                alpha = _alpha_at(alpha_start, alpha_end, start, stop, i, n, span)
+                centre = kept[i]
+                n_ctx = _window(kept, n, i, window, shrink_windows, rng, contexts)
+                if n_ctx == 0:
+                    continue
+                # the centre's path: nodes (this thread's copies of hot ones) and labels
+                n_t = hs_lengths[centre]
+                for t in range(n_t):
+                    targets[t] = private_row(hs_points[centre, t], hot_map)
+                    labels[t] = _ONE - hs_codes[centre, t]
+                if cbow:
+                    n_hidden = 1
+                    row = _U(contexts[0])
                     for d in range(dim):
-                        hidden[0, d] += word_vectors[row, d]
-                if cbow_mean:
-                    scale = _ONE / np.float32(n_ctx)
-                    for d in range(dim):
-                        hidden[0, d] *= scale
-                _single_scores(hidden, context_vectors, targets, n_t, scores)
-            else:
-                n_hidden = n_ctx
-                for r in range(n_ctx):
-                    row = _u(contexts[r])
-                    for d in range(dim):
-                        hidden[r, d] = word_vectors[row, d]
-                r = 0
-                while r < n_ctx:
-                    _scores(hidden, r, min(r + 1, n_ctx - 1), context_vectors, targets, n_t,
-                            scores)
-                    r += 2
-            # errors g = alpha (y - sig(s)); loss -log sig(s) (label 1) or -log sig(-s),
-            # one log per LOG_BATCH probabilities at most, as kernels._output_block's step 2
-            # (as a helper shared by both kernels this loop measured x0.87). A row whose
-            # scores all lie inside the sigmoid table (nearly every row) takes a loop with
-            # no calls: no expf for saturated scores and no log inside it, so LLVM keeps
-            # its constants in registers and vectorises it (see the module's doc).
-            for r in range(n_hidden):
-                if n_t <= LOG_BATCH and _inside_table(scores, r, n_t):
-                    if pending + n_t > LOG_BATCH:
-                        loss -= math.log(product)
-                        product = 1.0
-                        pending = 0
-                    for t in range(n_t):
-                        out = _table_sigmoid(scores[r, t], sigmoid_table)
+                        hidden[0, d] = word_vectors[row, d]
+                    for c in range(1, n_ctx):
+                        row = _U(contexts[c])
+                        for d in range(dim):
+                            hidden[0, d] += word_vectors[row, d]
+                    if cbow_mean:
+                        scale = _ONE / np.float32(n_ctx)
+                        for d in range(dim):
+                            hidden[0, d] *= scale
+                    _single_scores(hidden, context_vectors, targets, n_t, scores)
+                else:
+                    n_hidden = n_ctx
+                    for r in range(n_ctx):
+                        row = _U(contexts[r])
+                        for d in range(dim):
+                            hidden[r, d] = word_vectors[row, d]
+                    r = 0
+                    while r < n_ctx:
+                        _scores(hidden, r, min(r + 1, n_ctx - 1), context_vectors, targets, n_t,
+                                scores)
+                        r += 2
+                # errors g = alpha (y - sig(s)); loss -log sig(s) (label 1) or -log sig(-s),
+                # one log per LOG_BATCH probabilities at most, as kernels._output_block's step 2
+                # (as a helper shared by both kernels this loop measured x0.87). A row whose
+                # scores all lie inside the sigmoid table (nearly every row) takes a loop with
+                # no calls: no expf for saturated scores and no log inside it, so LLVM keeps
+                # its constants in registers and vectorises it (see the module's doc).
+                for r in range(n_hidden):
+                    if n_t <= LOG_BATCH and _inside_table(scores, r, n_t):
+                        if pending + n_t > LOG_BATCH:
+                            loss -= math.log(product)
+                            product = 1.0
+                            pending = 0
+                        for t in range(n_t):
+                            out = _table_sigmoid(scores[r, t], sigmoid_table)
+                            p_label = out if labels[t] > 0.5 else _ONE - out
+                            product *= max(p_label, MIN_PROBABILITY)
+                            scores[r, t] = np.float32(alpha * (labels[t] - out))
+                        pending += n_t
+                        continue
+                    for t in range(n_t):   # a saturated score, a NaN, or a very long path
+                        out = _sigmoid(scores[r, t], sigmoid_table)
                         p_label = out if labels[t] > 0.5 else _ONE - out
                         product *= max(p_label, MIN_PROBABILITY)
+                        pending += 1
+                        if pending == LOG_BATCH:
+                            loss -= math.log(product)
+                            product = 1.0
+                            pending = 0
                         scores[r, t] = np.float32(alpha * (labels[t] - out))
-                    pending += n_t
-                    continue
-                for t in range(n_t):   # a saturated score, a NaN, or a very long path
-                    out = _sigmoid(scores[r, t], sigmoid_table)
-                    p_label = out if labels[t] > 0.5 else _ONE - out
-                    product *= max(p_label, MIN_PROBABILITY)
-                    pending += 1
-                    if pending == LOG_BATCH:
-                        loss -= math.log(product)
-                        product = 1.0
-                        pending = 0
-                    scores[r, t] = np.float32(alpha * (labels[t] - out))
-            if arch == ARCH_CBOW:
-                # grad_h += g_t o_t (old o_t) and o_t += g_t h, one pass per two nodes
-                for d in range(dim):
-                    grad_hidden[0, d] = 0.0
-                _update_one_hidden(context_vectors, hidden, grad_hidden, targets, n_t,
-                                   scores, False)
-                for c in range(n_ctx):
-                    row = _u(contexts[c])
+                if cbow:
+                    # grad_h += g_t o_t (old o_t) and o_t += g_t h, one pass per two nodes
                     for d in range(dim):
-                        word_vectors[row, d] += grad_hidden[0, d]
-                examples += 1
-            else:
-                # W_in[c_r] += sum_t g_rt o_t (old nodes): two context rows per pass (a
-                # word twice in the window is the same row twice: the second += reads
-                # the first's result, as two separate passes would)
-                r = 0
-                while r + 1 < n_ctx:
-                    _input_rows_update(word_vectors, contexts[r], contexts[r + 1], r,
-                                       context_vectors, targets, n_t, scores)
-                    r += 2
-                while r < n_ctx:
-                    _input_row_update(word_vectors, contexts[r], r, context_vectors,
-                                      targets, n_t, scores)
-                    r += 1
-                # o_t += sum_r g_rt h_r (old input rows, kept in hidden): two nodes per pass
-                t = 0
-                while t + 1 < n_t:
-                    _node_update(context_vectors, targets[t], targets[t + 1], t, hidden,
-                                 n_ctx, scores)
-                    t += 2
-                if t < n_t:
-                    _node_update(context_vectors, targets[t], -1, t, hidden, n_ctx, scores)
-                examples += n_ctx
-    loss -= math.log(product)
-    return loss, examples, n_tokens
+                        grad_hidden[0, d] = 0.0
+                    _update_one_hidden(context_vectors, hidden, grad_hidden, targets, n_t,
+                                       scores, False)
+                    for c in range(n_ctx):
+                        row = _U(contexts[c])
+                        for d in range(dim):
+                            word_vectors[row, d] += grad_hidden[0, d]
+                    examples += 1
+                else:
+                    # W_in[c_r] += sum_t g_rt o_t (old nodes): two context rows per pass (a
+                    # word twice in the window is the same row twice: the second += reads
+                    # the first's result, as two separate passes would)
+                    r = 0
+                    while r + 1 < n_ctx:
+                        _input_rows_update(word_vectors, contexts[r], contexts[r + 1], r,
+                                           context_vectors, targets, n_t, scores)
+                        r += 2
+                    while r < n_ctx:
+                        _input_row_update(word_vectors, contexts[r], r, context_vectors,
+                                          targets, n_t, scores)
+                        r += 1
+                    # o_t += sum_r g_rt h_r (old input rows, kept in hidden): two nodes per pass
+                    t = 0
+                    while t + 1 < n_t:
+                        _node_update(context_vectors, targets[t], targets[t + 1], t, hidden,
+                                     n_ctx, scores)
+                        t += 2
+                    if t < n_t:
+                        _last_node_update(context_vectors, targets[t], t, hidden, n_ctx, scores)
+                    examples += n_ctx
+        loss -= math.log(product)
+        return loss, examples, n_tokens
+    return train_chunk
 
+
+#: Batched skip-gram with hierarchical softmax.
+train_chunk_skipgram = _make_kernel(False)
+#: CBOW with hierarchical softmax.
+train_chunk_cbow = _make_kernel(True)
+
+
+def train_chunk_for(arch):
+    """The kernel for architecture ``arch`` (``kernels.ARCH_SKIPGRAM`` or ``ARCH_CBOW``)."""
+    return train_chunk_cbow if arch == ARCH_CBOW else train_chunk_skipgram

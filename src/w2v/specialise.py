@@ -101,10 +101,11 @@ def _writable_directory() -> str:
 
 def kernel_for(*, arch: int, layer: int, negative: int, batch_contexts: bool):
     """The fastest kernel for a setting: a specialised one for negative sampling, the
-    register-blocked :func:`w2v.hs_kernel.train_chunk` for hierarchical softmax (both
-    with batched contexts for skip-gram), else :func:`w2v.kernels.train_chunk`."""
+    register-blocked one of :mod:`w2v.hs_kernel` for the architecture for hierarchical
+    softmax (both with batched contexts for skip-gram), else
+    :func:`w2v.kernels.train_chunk`."""
     if layer == kernels.LAYER_HS and (arch == kernels.ARCH_CBOW or batch_contexts):
-        return hs_kernel.train_chunk
+        return hs_kernel.train_chunk_for(arch)
     if (layer == kernels.LAYER_NS and 1 <= negative <= MAX_SPECIALISED_NEGATIVE
             and (arch == kernels.ARCH_CBOW or batch_contexts)):
         try:
