@@ -25,7 +25,8 @@ each line executed per word, to see what a loop does.
 
 ``--module`` counts a variant instead: a Python file whose ``train_chunk`` takes the
 arguments of :func:`w2v.kernels.train_chunk` (for example a copy of ``w2v/hs_kernel.py``
-with its relative imports made absolute, changed).
+with its relative imports made absolute, changed, and ``train_chunk = train_chunk_cbow``
+or ``train_chunk_skipgram`` added for the configuration counted).
 
 Needs ``valgrind`` and ``objdump`` (Debian: valgrind, binutils). Issue settings: dim 100,
 window 5, negative 5, sample 1e-3, min_count 5; tokens from the start of the corpus.
