@@ -4,6 +4,11 @@ every tile and every remainder."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -127,11 +132,6 @@ print(json.dumps(out))
 def test_each_architecture_kernel_is_cached_apart(tmp_path):
     """The two kernels are closures of one function (one cache index file): a fresh
     process must load each architecture's own machine code, not the other's."""
-    import json
-    import os
-    import subprocess
-    import sys
-
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"),
                W2V_KERNEL_CACHE=str(tmp_path / "kernels"))
 

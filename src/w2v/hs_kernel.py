@@ -265,7 +265,9 @@ def _node_update(context_vectors, node, other, t, hidden, n_hidden, scores):
 @nb.njit(nogil=True, cache=True, fastmath=FASTMATH, inline="always")
 def _last_node_update(context_vectors, node, t, hidden, n_hidden, scores):
     """``o_node += sum_r scores[r, t] h_r`` for the last node of an odd path: four
-    hidden rows per pass, then one."""
+    hidden rows per pass (then two, then one), as :func:`_node_update` for one node. A
+    function of its own rather than a runtime flag in that one, which made the kernel
+    inline and compile both variants at both calls."""
     dim = hidden.shape[1]
     node_row = _U(node)
     r = 0

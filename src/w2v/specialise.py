@@ -100,10 +100,10 @@ def _writable_directory() -> str:
 
 
 def kernel_for(*, arch: int, layer: int, negative: int, batch_contexts: bool):
-    """The fastest kernel for a setting: a specialised one for negative sampling, the
-    register-blocked one of :mod:`w2v.hs_kernel` for the architecture for hierarchical
-    softmax (both with batched contexts for skip-gram), else
-    :func:`w2v.kernels.train_chunk`."""
+    """The fastest kernel for a setting: for negative sampling a specialised one, for
+    hierarchical softmax the architecture's register-blocked one
+    (:func:`w2v.hs_kernel.train_chunk_for`; both with batched contexts for skip-gram),
+    else :func:`w2v.kernels.train_chunk`."""
     if layer == kernels.LAYER_HS and (arch == kernels.ARCH_CBOW or batch_contexts):
         return hs_kernel.train_chunk_for(arch)
     if (layer == kernels.LAYER_NS and 1 <= negative <= MAX_SPECIALISED_NEGATIVE
