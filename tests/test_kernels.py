@@ -635,7 +635,7 @@ def test_kernels_on_padded_matrices_train_the_same_model(kernel, layer, arch):
 
 # -- distinct arrays (noalias) -------------------------------------------------------------
 
-def test_distinct_arrays_compiler_marks_array_arguments_noalias():
+def test_kernel_compiler_marks_array_arguments_noalias():
     """The flag reaches LLVM on this Numba: without it the kernels fall back to runtime
     overlap checks before every vectorised pass (correct, but slower)."""
     import numba as nb
@@ -645,7 +645,7 @@ def test_distinct_arrays_compiler_marks_array_arguments_noalias():
             a[i] += b[i]
 
     plain = nb.njit(add_rows)
-    distinct = nb.njit(pipeline_class=kernels.DistinctArraysCompiler)(add_rows)
+    distinct = nb.njit(pipeline_class=kernels.KernelCompiler)(add_rows)
     a, b = np.zeros(4, np.float32), np.ones(4, np.float32)
     plain(a, b)
     distinct(a, b)
@@ -663,8 +663,55 @@ def test_distinct_arrays_compiler_marks_array_arguments_noalias():
 
 def test_every_training_kernel_is_compiled_with_distinct_arrays():
     from w2v import hs_kernel, specialise
-    chosen = [kernels.train_chunk, hs_kernel.train_chunk_skipgram, hs_kernel.train_chunk_cbow,
-              specialise.ns_kernel(kernels.ARCH_SKIPGRAM, 5),
-              specialise.ns_kernel(kernels.ARCH_CBOW, 5)]
-    for kernel in chosen:
-        assert kernel._compiler.pipeline_class is kernels.DistinctArraysCompiler
+    uncounted = [kernels.train_chunk, hs_kernel.train_chunk_skipgram,
+                 hs_kernel.train_chunk_cbow]
+    counted = [specialise.ns_kernel(kernels.ARCH_SKIPGRAM, 5),
+               specialise.ns_kernel(kernels.ARCH_CBOW, 5)]
+    for kernel in uncounted + counted:
+        assert issubclass(kernel._compiler.pipeline_class, kernels.KernelCompiler)
+    for kernel in uncounted:
+        assert kernel._compiler.pipeline_class is kernels.UncountedKernelCompiler
+
+
+def test_uncounted_compiler_leaves_out_reference_counting():
+    """Passing an array to an inlined helper inside a loop, as the kernels do: with
+    reference counting Numba calls NRT_incref/NRT_decref around it (atomic adds) and
+    LLVM keeps them; without it there are none, and the result is the same."""
+    import numba as nb
+
+    @nb.njit(inline="always")
+    def add_row(a, b, i):
+        for k in range(a.shape[1]):
+            a[i, k] += b[i, k]
+
+    def add_rows(a, b):
+        for i in range(a.shape[0]):
+            add_row(a, b, i)
+
+    counted = nb.njit(pipeline_class=kernels.KernelCompiler)(add_rows)
+    uncounted = nb.njit(pipeline_class=kernels.UncountedKernelCompiler)(add_rows)
+    a, b = np.zeros((3, 4), np.float32), np.ones((3, 4), np.float32)
+    counted(a, b)
+    uncounted(a, b)
+    np.testing.assert_array_equal(a, 2.0)
+
+    def refcount_calls(dispatcher):
+        ir = next(iter(dispatcher.inspect_llvm().values()))
+        return sum(1 for line in ir.splitlines()
+                   if "call" in line and ("NRT_incref" in line or "NRT_decref" in line))
+
+    assert refcount_calls(counted) > 0
+    assert refcount_calls(uncounted) == 0
+
+
+def test_uncounted_compiler_refuses_a_kernel_that_allocates():
+    """Without reference counting an allocation cannot compile: a kernel that allocated
+    fails loudly at its first call rather than leaking or freeing early."""
+    import numba as nb
+    from numba.core.errors import TypingError
+
+    def scratch_sum(n):
+        return np.zeros(n).sum()
+
+    with pytest.raises(TypingError):
+        nb.njit(pipeline_class=kernels.UncountedKernelCompiler)(scratch_sum)(3)

@@ -64,9 +64,9 @@ import math
 import numba as nb
 import numpy as np
 
-from .kernels import (ARCH_CBOW, FASTMATH, LOG_BATCH, MIN_PROBABILITY, DistinctArraysCompiler,
-                      _alpha_at, _inside_table, _sigmoid, _subsample, _table_sigmoid,
-                      _update_one_hidden, _window, private_row)
+from .kernels import (ARCH_CBOW, FASTMATH, LOG_BATCH, MIN_PROBABILITY,
+                      UncountedKernelCompiler, _alpha_at, _inside_table, _sigmoid, _subsample,
+                      _table_sigmoid, _update_one_hidden, _window, private_row)
 
 __all__ = ["train_chunk_skipgram", "train_chunk_cbow", "train_chunk_for"]
 
@@ -294,7 +294,8 @@ def _make_kernel(cbow):
     a first call compiles only what its architecture runs (see the module's doc). Numba's
     disk cache keys each kernel by its closure's contents as well, so both are cached."""
 
-    @nb.njit(nogil=True, cache=True, fastmath=FASTMATH, pipeline_class=DistinctArraysCompiler)
+    @nb.njit(nogil=True, cache=True, fastmath=FASTMATH,
+             pipeline_class=UncountedKernelCompiler)
     def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_prob,
                     arch, layer, cbow_mean, batch_contexts, window, shrink_windows, negative,
                     alias_threshold, alias_index, hs_points, hs_codes, hs_lengths,

@@ -98,27 +98,56 @@ LOG_BATCH = 24
 FASTMATH = {"reassoc", "contract", "arcp", "nsz", "afn"}
 
 
-class DistinctArraysCompiler(Compiler):
-    """Numba's compiler with every array argument marked ``noalias`` for LLVM.
+class KernelCompiler(Compiler):
+    """Numba's compiler for the training kernels: no two array arguments share memory.
 
-    The training kernels promise that no two of their array arguments share memory
-    (the driver allocates each matrix and scratch buffer separately). Without that
-    promise LLVM must assume that a store into ``word_vectors[row]`` may change a row
-    of ``context_vectors``, so before every vectorised update pass it checks at run
-    time that the stored row overlaps none of the rows the pass reads, and the checks
-    cost nearly as many instructions as the pass itself. Numba has no public option for
-    this; its ``noalias`` flag (which parallel loops use internally) is set here.
-    Measured in session 9 (``RESULTS.md``): instructions per word
-    (``benchmarks/kernel_instructions.py``) skip-gram NS 5,491 -> 4,630, CBOW NS
-    1,930 -> 1,826, skip-gram HS 12,593 -> 11,340, CBOW HS 3,482 -> 3,205; the kernels
-    alone, one thread, 2M words, medians of 5 alternating: x1.064, x1.023, x1.051,
-    x1.013; trained vectors bit-identical. Use it as
-    ``@nb.njit(..., pipeline_class=DistinctArraysCompiler)``.
+    Every array argument is marked ``noalias`` for LLVM. The driver allocates each
+    matrix and scratch buffer separately. Without that promise LLVM must assume that a
+    store into ``word_vectors[row]`` may change a row of ``context_vectors``, so before
+    every vectorised update pass it checks at run time that the stored row overlaps none
+    of the rows the pass reads, and the checks cost nearly as many instructions as the
+    pass itself. Numba has no public option for this; its ``noalias`` flag (which
+    parallel loops use internally) is set here. Measured in session 9 (``RESULTS.md``):
+    instructions per word (``benchmarks/kernel_instructions.py``) skip-gram NS 5,491 ->
+    4,630, CBOW NS 1,930 -> 1,826, skip-gram HS 12,593 -> 11,340, CBOW HS 3,482 -> 3,205;
+    the kernels alone, one thread, 2M words, medians of 5 alternating: x1.064, x1.023,
+    x1.051, x1.013; trained vectors bit-identical.
+
+    Use it as ``@nb.njit(..., pipeline_class=KernelCompiler)``.
     """
+
+    #: Whether Numba counts references to arrays (see :class:`UncountedKernelCompiler`).
+    counts_references = True
 
     def __init__(self, typingctx, targetctx, library, args, return_type, flags, locals):
         flags.noalias = True
+        if not self.counts_references:
+            flags.nrt = False
         super().__init__(typingctx, targetctx, library, args, return_type, flags, locals)
+
+
+class UncountedKernelCompiler(KernelCompiler):
+    """:class:`KernelCompiler` without reference counting, for kernels that allocate
+    no arrays (Numba's ``nrt`` flag off, as the jit option ``_nrt=False``).
+
+    A kernel only reads and writes the arrays its caller passes, and the caller holds
+    them for the whole call. With counting on, Numba increments and decrements an
+    array's count each time the kernel passes it to an inlined helper, and LLVM's
+    pruning of those pairs misses the ones around loops. The skip-gram HS kernel made 37
+    such calls per corpus word and the CBOW one 10; each is an atomic (``lock``-prefixed)
+    add, which waits until the thread's pending stores have reached the cache. The
+    negative-sampling kernels made almost none, and the generated skip-gram one allocates
+    its block of negatives per chunk, so they keep counting. A kernel compiled with this
+    class that allocated an array would fail to compile, not misbehave.
+
+    Measured in session 11 (``RESULTS.md``), the HS kernels: calls per word skip-gram
+    37.0 -> 8.4 and CBOW 10.3 -> 2.8 (what is left is ``memcpy``, ``memset`` and
+    ``log``); instructions per word 9,676 -> 9,600 and 2,936 -> 2,920; the kernels
+    alone (one thread, medians of 7 alternating) x1.09 (skip-gram, 1M words) and x1.015
+    (CBOW, 2M words), each against the same code with counting; vectors bit-identical.
+    """
+
+    counts_references = False
 
 
 _XS_A = np.uint64(12)
@@ -581,7 +610,7 @@ def _window(kept, n, i, window, shrink_windows, rng, contexts):
     return _gather_contexts(kept, n, i, reach, contexts)
 
 
-@nb.njit(nogil=True, cache=True, fastmath=FASTMATH, pipeline_class=DistinctArraysCompiler)
+@nb.njit(nogil=True, cache=True, fastmath=FASTMATH, pipeline_class=UncountedKernelCompiler)
 def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_prob,
                 arch, layer, cbow_mean, batch_contexts, window, shrink_windows, negative,
                 alias_threshold, alias_index, hs_points, hs_codes, hs_lengths,
@@ -612,7 +641,7 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
         The calling thread's copy of :data:`SIGMOID_TABLE` (see :class:`Scratch`).
 
     No two array arguments may share memory: the kernel is compiled with
-    :class:`DistinctArraysCompiler`, which tells LLVM so.
+    :class:`KernelCompiler`, which tells LLVM so.
 
     Returns
     -------

@@ -370,7 +370,7 @@ import math
 import numba as nb
 import numpy as np
 
-from w2v.kernels import (FASTMATH, MIN_PROBABILITY, DistinctArraysCompiler, _advance,
+from w2v.kernels import (FASTMATH, MIN_PROBABILITY, KernelCompiler, _advance,
                          _alias_pick, _all_distinct, _alpha_at, _below, _gather_contexts,
                          _sigmoid, _subsample, prefetch_row, private_row)
 
@@ -381,7 +381,7 @@ _ZERO = np.float32(0.0)
 _ONE = np.float32(1.0)
 
 
-@nb.njit(nogil=True, cache=True, fastmath=FASTMATH, pipeline_class=DistinctArraysCompiler)
+@nb.njit(nogil=True, cache=True, fastmath=FASTMATH, pipeline_class=KernelCompiler)
 def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_prob,
                 arch, layer, cbow_mean, batch_contexts, window, shrink_windows, negative,
                 alias_threshold, alias_index, hs_points, hs_codes, hs_lengths,
