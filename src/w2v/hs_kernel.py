@@ -19,7 +19,8 @@ the scores; two input rows updated from four path nodes; two path nodes updated 
 four context rows), so each loaded vector feeds two to four multiply-adds and the
 loads, not the arithmetic, stop being the limit. CBOW has one hidden vector: its
 scores take four path nodes per pass and its update two (read each node once for
-``grad_h += g o`` and ``o += g h``).
+``grad_h += g o`` and ``o += g h``), and its sum of the context rows takes two rows per
+pass, the first pass writing the sum: instructions per word 2,920 -> 2,824 (session 11).
 
 :func:`train_chunk_skipgram` and :func:`train_chunk_cbow` are :func:`w2v.kernels.train_chunk`
 restricted to hierarchical softmax with batched skip-gram or with CBOW, with the same
@@ -331,11 +332,26 @@ def _make_kernel(cbow):
                     targets[t] = private_row(hs_points[centre, t], hot_map)
                     labels[t] = _ONE - hs_codes[centre, t]
                 if cbow:
+                    # h = the sum of the context rows, two rows per pass (the first pass
+                    # writes h, so there is no copy of the first row and no zeroing)
                     n_hidden = 1
                     row = _U(contexts[0])
-                    for d in range(dim):
-                        hidden[0, d] = word_vectors[row, d]
-                    for c in range(1, n_ctx):
+                    if n_ctx == 1:
+                        for d in range(dim):
+                            hidden[0, d] = word_vectors[row, d]
+                        c = 1
+                    else:
+                        other = _U(contexts[1])
+                        for d in range(dim):
+                            hidden[0, d] = word_vectors[row, d] + word_vectors[other, d]
+                        c = 2
+                    while c + 1 < n_ctx:
+                        row = _U(contexts[c])
+                        other = _U(contexts[c + 1])
+                        for d in range(dim):
+                            hidden[0, d] += word_vectors[row, d] + word_vectors[other, d]
+                        c += 2
+                    if c < n_ctx:
                         row = _U(contexts[c])
                         for d in range(dim):
                             hidden[0, d] += word_vectors[row, d]
