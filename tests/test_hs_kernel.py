@@ -112,6 +112,29 @@ def test_saturated_scores_and_paths_longer_than_a_log_batch_train_as_the_generic
     assert np.isfinite(result[0]) and result[0] == pytest.approx(gresult[0], rel=1e-5)
 
 
+
+@pytest.mark.parametrize("arch,cbow_mean", CASES, ids=IDS)
+def test_loss_stays_finite_when_most_predictions_are_confidently_wrong(arch, cbow_mean):
+    """Weights so large that nearly every score saturates and about half the labels get
+    a probability at the floor (MIN_PROBABILITY): the running product of probabilities
+    must be logged before it leaves float64's range (hs_kernel._PRODUCT_FLOOR), so the
+    loss is finite and equals the generic kernel's, which logs every LOG_BATCH factors."""
+    p = make_problem(kernels.LAYER_HS, seed=5, vocab_size=30, n_sentences=30, max_len=20,
+                     window=3, dim=24)
+    tree = HuffmanTree(2 ** np.arange(29, -1, -1, dtype=np.int64))   # paths of 1-29 nodes
+    p.hs_points, p.hs_codes, p.hs_lengths = tree.points, tree.codes, tree.code_lengths
+    p.tokens = np.random.default_rng(4).integers(0, 30, p.tokens.size).astype(np.int32)
+    p.word_vectors *= 400.0
+    p.context_vectors *= 400.0
+    scores = np.abs(p.word_vectors @ p.context_vectors.T)
+    assert np.mean(scores > -np.log(kernels.MIN_PROBABILITY)) > 0.8
+    w, c, (loss, examples, words), state = run_blocked(p, arch=arch, shrink=1,
+                                                      cbow_mean=cbow_mean)
+    gw, gc, (gloss, gexamples, gwords), gstate = run_kernel(p, arch=arch, batch=1, shrink=1,
+                                                            cbow_mean=cbow_mean)
+    assert np.isfinite(loss) and loss == pytest.approx(gloss, rel=1e-5)
+    assert loss / examples > 20.0   # nats per prediction: many factors at the floor
+
 CACHE_CHILD = r"""
 import json, sys
 import numpy as np
