@@ -46,12 +46,13 @@ root, on every path, stay in cache anyway.
 The error step (sigmoid, loss, ``g``) takes a loop with no calls for each row whose scores
 all lie inside the sigmoid table (:func:`w2v.kernels._inside_table`, a vectorised check)
 and whose path is at most LOG_BATCH nodes: that is nearly every row. The loop behind it,
-which handles saturated scores (``expf``) and may log the loss at any score, makes
-calls, so LLVM reloaded its constants and spilled registers at every score. The call-free loop LLVM vectorises, eight scores a pass (the rest one at a
-time): skip-gram HS's error step went from 45 instructions per score to about 20. Row
-indices are read as unsigned, which drops Numba's wrap-around code for negative
-indices. Both changes leave the trained vectors bit-identical; the loss differs in the
-last bits, from the order of its products. Measured in session 9 (``RESULTS.md``):
+which handles saturated scores (``expf``) and may log the loss at any score, makes calls,
+so LLVM reloaded its constants and spilled registers at every score. The call-free loop
+LLVM vectorises, eight scores a pass (the rest one at a time): skip-gram HS's error step
+went from 45 instructions per score to about 20. Row indices are read as unsigned, which
+drops Numba's wrap-around code for negative indices. Both changes leave the trained vectors
+bit-identical; the loss differs in the last bits, from the order of its products. Measured
+in session 9 (``RESULTS.md``):
 instructions per word skip-gram HS 11,340 -> 9,966 and CBOW HS 3,205 -> 2,954; the
 kernels alone (2M words, one thread, medians of 5) x1.073 and x1.050, against x0.979
 and x0.993 for an unchanged copy.
@@ -379,12 +380,13 @@ def _make_kernel(cbow):
                         _scores(hidden, r, min(r + 1, n_ctx - 1), context_vectors, targets, n_t,
                                 scores)
                         r += 2
-                # errors g = alpha (y - sig(s)); loss -log sig(s) (label 1) or -log sig(-s),
-                # their product logged once it falls below _PRODUCT_FLOOR
-                # (as a helper shared by both kernels this loop measured x0.87). A row whose
-                # scores all lie inside the sigmoid table (nearly every row) takes a loop with
-                # no calls: no expf for saturated scores and no log inside it, so LLVM keeps
-                # its constants in registers and vectorises it (see the module's doc).
+                # errors g = alpha (y - sig(s)); loss -log sig(s) (label 1) or -log
+                # sig(-s), the probabilities' product logged once it falls below
+                # _PRODUCT_FLOOR. Kept in the kernel: as a helper shared by both kernels it
+                # measured x0.87. A row whose scores all lie inside the sigmoid table
+                # (nearly every row) takes a loop with no calls: no expf for saturated
+                # scores and no log inside it, so LLVM keeps its constants in registers and
+                # vectorises it (see the module's doc).
                 for r in range(n_hidden):
                     if n_t <= LOG_BATCH and _inside_table(scores, r, n_t):
                         if product < _PRODUCT_FLOOR:

@@ -130,12 +130,12 @@ class UncountedKernelCompiler(KernelCompiler):
     """:class:`KernelCompiler` without reference counting, for kernels that allocate
     no arrays (Numba's ``nrt`` flag off, as the jit option ``_nrt=False``).
 
-    A kernel only reads and writes the arrays its caller passes, and the caller holds
-    them for the whole call. With counting on, Numba increments and decrements an
-    array's count each time the kernel passes it to an inlined helper, and LLVM's
-    pruning of those pairs misses the ones around loops. The skip-gram HS kernel made 37
-    such calls per corpus word and the CBOW one 10; each is an atomic (``lock``-prefixed)
-    add, which waits until the thread's pending stores have reached the cache. The
+    A kernel only reads and writes the arrays its caller passes, and the caller holds them
+    for the whole call. With counting on, Numba increments and decrements an array's count
+    each time the kernel passes it to an inlined helper, and LLVM's pruning of those pairs
+    misses the ones around loops. The skip-gram HS kernel made about 29 such calls per
+    corpus word and the CBOW one about 7.5; each is an atomic (``lock``-prefixed) add,
+    which waits until the thread's pending stores have reached the cache. The
     negative-sampling kernels made almost none, and the generated skip-gram one allocates
     its block of negatives per chunk, so they keep counting. A kernel compiled with this
     class that allocated an array would fail to compile, not misbehave.
@@ -641,7 +641,7 @@ def train_chunk(word_vectors, context_vectors, tokens, sentence_starts, keep_pro
         The calling thread's copy of :data:`SIGMOID_TABLE` (see :class:`Scratch`).
 
     No two array arguments may share memory: the kernel is compiled with
-    :class:`KernelCompiler`, which tells LLVM so.
+    :class:`UncountedKernelCompiler`, a :class:`KernelCompiler`, which tells LLVM so.
 
     Returns
     -------
